@@ -23,6 +23,11 @@
    are limited separately (and more tightly) by the broker. */
 #define ASSAY_MSG_MAX_BYTES (64u * 1024u * 1024u)
 
+/* Per-field limits (PROTOCOL.md section 10), in bytes / entries. */
+#define ASSAY_MSG_MAX_SHORT 256u    /* batch, key, standards, worker, target */
+#define ASSAY_MSG_MAX_TEXT 65536u   /* text */
+#define ASSAY_MSG_MAX_HELD 65536u   /* READY.held entries */
+
 typedef enum {
     ASSAY_MSG_SUBMIT = 1,     /* client -> broker: one job */
     ASSAY_MSG_ACCEPTED = 2,   /* broker -> client: job row committed */
@@ -66,17 +71,22 @@ void assay_msg_destroy(assay_msg_t **self_p);
 /* Decode a zmsg. If `with_routing_id` (the socket is a ROUTER), the first
    frame is the peer's routing id and is kept in the message. Returns NULL
    on a malformed message and, when `reason` is not NULL, points it at a
-   static string saying which frame was wrong. Does not take the zmsg. */
+   static string saying which frame was wrong. Does not take the zmsg.
+   The reason lives in thread-local storage: it stays valid until the next
+   decode, recv or check on the same thread. */
 assay_msg_t *assay_msg_decode(zmsg_t *msg, bool with_routing_id, const char **reason);
 /* Encode to a new zmsg (prefixed with the routing id when one is set).
-   The caller owns the zmsg. */
+   The caller owns the zmsg. Returns NULL when a field breaks its limit
+   or is not valid UTF-8 (assay_msg_check says which). */
 zmsg_t *assay_msg_encode(const assay_msg_t *self);
 
 /* Receive one message; returns NULL on interrupt or when the message is
    malformed (then *reason says why, and the bad message is discarded).
-   For a ROUTER socket the routing id is kept. */
+   For a ROUTER socket the routing id is kept. On interrupt *reason is set
+   to NULL, so a non-NULL reason always means a dropped message. */
 assay_msg_t *assay_msg_recv(zsock_t *sock, const char **reason);
-/* Send and destroy the message. Returns 0 or -1. */
+/* Send and destroy the message. Returns 0 or -1. On a ROUTER socket the
+   routing id is required; on other sockets it is not sent. */
 int assay_msg_send(assay_msg_t **self_p, zsock_t *sock);
 
 /* The command's name ("SUBMIT"...) for logs; "UNKNOWN" otherwise. */
@@ -127,6 +137,13 @@ void assay_msg_set_body(assay_msg_t *self, const void *data, size_t size);
 size_t assay_msg_held_count(const assay_msg_t *self);
 const assay_held_t *assay_msg_held(const assay_msg_t *self);
 void assay_msg_set_held(assay_msg_t *self, const assay_held_t *held, size_t count);
+
+/* Additions to the first API. */
+
+/* Change the command, e.g. to reuse a decoded message for the answer. */
+void assay_msg_set_id(assay_msg_t *self, assay_msg_id_t id);
+/* 0 if the message can be encoded, else -1 with *reason (as decode's). */
+int assay_msg_check(const assay_msg_t *self, const char **reason);
 
 /* Self test, cmocka-free, for quick checks (the cmocka tests are fuller). */
 void assay_msg_test(bool verbose);

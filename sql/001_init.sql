@@ -82,7 +82,7 @@ CREATE TABLE IF NOT EXISTS assessments (
     major_nc            integer NOT NULL,
     minor_nc            integer NOT NULL,
     observations        integer NOT NULL,
-    result              jsonb NOT NULL,
+    result              json NOT NULL,    -- json, not jsonb: keeps the document byte for byte
     worker              text,
     created_at          timestamptz NOT NULL DEFAULT now(),
     UNIQUE (job_id, standard)
@@ -139,12 +139,12 @@ CREATE TABLE IF NOT EXISTS stale_writes (
 -- row and returns false. `results` is a JSON array of result documents
 -- (docs/catalog-format.md), one per standard.
 CREATE OR REPLACE FUNCTION assay_store_result(p_job bigint, p_attempt integer,
-                                              p_worker text, p_results jsonb)
+                                              p_worker text, p_results json)
 RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
     v_bundle      text;
     v_unit        text;
-    v_result      jsonb;
+    v_result      json;
     v_assessment  bigint;
 BEGIN
     UPDATE jobs SET state = 'done', finished_at = now()
@@ -162,13 +162,13 @@ BEGIN
         RETURN false;
     END IF;
 
-    FOR v_result IN SELECT value FROM jsonb_array_elements(p_results) LOOP
+    FOR v_result IN SELECT value FROM json_array_elements(p_results) LOOP
         INSERT INTO assessments (job_id, attempt, unit_id, standard, catalog_sha256,
                                  bundle_sha256, as_of, maturity, maturity_by_clause,
                                  readiness, major_nc, minor_nc, observations, result, worker)
         VALUES (p_job, p_attempt, v_unit, v_result->>'standard', v_result->>'catalog_sha256',
                 v_bundle, (v_result->>'as_of')::date, (v_result->>'maturity')::numeric,
-                v_result->'maturity_by_clause', v_result->>'readiness',
+                (v_result->'maturity_by_clause')::jsonb, v_result->>'readiness',
                 (v_result->>'major_nc')::integer, (v_result->>'minor_nc')::integer,
                 (v_result->>'observations')::integer, v_result, p_worker)
         RETURNING id INTO v_assessment;
@@ -176,25 +176,25 @@ BEGIN
         INSERT INTO clause_results (assessment_id, clause_id, parent_id, title, assessed,
                                     applicable, level, status)
         SELECT v_assessment, c.id, c.parent, c.title, c.assessed, c.applicable, c.level, c.status
-          FROM jsonb_to_recordset(v_result->'clauses')
+          FROM json_to_recordset(v_result->'clauses')
                AS c(id text, parent text, title text, assessed boolean, applicable boolean,
                     level numeric, status text);
 
         INSERT INTO check_results (assessment_id, check_id, clause_id, level, severity, status,
                                    evidence, expired, message)
         SELECT v_assessment, k.id, k.clause, k.level, k.severity, k.status,
-               ARRAY(SELECT jsonb_array_elements_text(coalesce(k.evidence, '[]'))),
-               ARRAY(SELECT jsonb_array_elements_text(coalesce(k.expired, '[]'))),
+               ARRAY(SELECT json_array_elements_text(coalesce(k.evidence, '[]'))),
+               ARRAY(SELECT json_array_elements_text(coalesce(k.expired, '[]'))),
                k.message
-          FROM jsonb_to_recordset(v_result->'checks')
+          FROM json_to_recordset(v_result->'checks')
                AS k(id text, clause text, level integer, severity text, status text,
-                    evidence jsonb, expired jsonb, message text);
+                    evidence json, expired json, message text);
 
         INSERT INTO findings (assessment_id, check_id, clause_id, severity, text, evidence)
         SELECT v_assessment, f."check", f.clause, f.severity, f.text,
-               ARRAY(SELECT jsonb_array_elements_text(coalesce(f.evidence, '[]')))
-          FROM jsonb_to_recordset(v_result->'findings')
-               AS f("check" text, clause text, severity text, text text, evidence jsonb);
+               ARRAY(SELECT json_array_elements_text(coalesce(f.evidence, '[]')))
+          FROM json_to_recordset(v_result->'findings')
+               AS f("check" text, clause text, severity text, text text, evidence json);
     END LOOP;
     RETURN true;
 END $$;

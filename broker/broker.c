@@ -1,0 +1,728 @@
+/*  broker.c - the broker's event loop, its workers, dispatch by credit,
+    leases, heartbeats, requeue and recovery.
+
+    One thread serves both ROUTER sockets. Reads that may be slow (status,
+    results) go to the query thread, so dispatch never waits behind them.
+    Every change of a job's state goes to PostgreSQL first, conditional on
+    the attempt the broker expects; when the database disagrees, the
+    database wins and the cached job is dropped.
+*/
+#include "broker_internal.h"
+#include "util.h"
+
+#include <inttypes.h>
+
+#define DRAIN_LIMIT 512          /* messages handled per socket per turn */
+#define DISPATCH_BATCH 256       /* jobs per dispatch statement */
+
+void broker_config_defaults(broker_config_t *config)
+{
+    *config = (broker_config_t) {
+        .client_endpoint = "tcp://*:5555",
+        .worker_endpoint = "tcp://*:5556",
+        .database_url = UTIL_DEFAULT_DATABASE_URL,
+        .heartbeat_ms = 1000,
+        .liveness = 3,
+        .deadline_ms = 60000,
+        .lease_grace_ms = 5000,
+        .max_attempts = 3,
+        .retry_backoff_ms = 1000,
+        .max_jobs_in_memory = 100000,
+        .max_bundle_bytes = BUNDLE_DEFAULT_MAX_BYTES,
+    };
+}
+
+/* ---- jobs ----------------------------------------------------------- */
+
+static void job_key(uint64_t id, char key[24])
+{
+    snprintf(key, 24, "%" PRIu64, id);
+}
+
+static job_t *job_find(broker_t *self, uint64_t id)
+{
+    char key[24];
+    job_key(id, key);
+    return zhashx_lookup(self->jobs, key);
+}
+
+static void job_destructor(void **item)
+{
+    free(*item);
+    *item = NULL;
+}
+
+/* Take a job out of whatever list holds it. */
+static void job_unlink(broker_t *self, job_t *job)
+{
+    if (job->queue_handle) {
+        zlistx_delete(self->queue, job->queue_handle);
+        job->queue_handle = NULL;
+    }
+    if (job->lease_handle) {
+        zlistx_delete(job->worker ? job->worker->leases : self->orphans, job->lease_handle);
+        job->lease_handle = NULL;
+    }
+    job->worker = NULL;
+}
+
+static void job_forget(broker_t *self, job_t *job)
+{
+    char key[24];
+    job_key(job->id, key);
+    job_unlink(self, job);
+    zhashx_delete(self->jobs, key);
+}
+
+static void job_enqueue(broker_t *self, job_t *job, int64_t delay_ms, bool front)
+{
+    job_unlink(self, job);
+    job->phase = JOB_QUEUED;
+    job->not_before = delay_ms > 0 ? zclock_mono() + delay_ms : 0;
+    job->queue_handle = front ? zlistx_add_start(self->queue, job) : zlistx_add_end(self->queue, job);
+}
+
+job_t *broker_job_add(broker_t *self, uint64_t id, uint32_t attempt, bool running, int64_t delay_ms)
+{
+    job_t *job = job_find(self, id);
+    if (job)
+        return job;   /* already cached: the cache is the newer view */
+    job = calloc(1, sizeof *job);
+    if (!job)
+        return NULL;
+    job->id = id;
+    job->attempt = attempt;
+    char key[24];
+    job_key(id, key);
+    zhashx_insert(self->jobs, key, job);
+    if (running) {
+        /* Recovered after a restart: its holder has lease_grace_ms to say
+           it still has it (READY.held) before it is requeued. */
+        job->phase = JOB_RUNNING;
+        job->lease_handle = zlistx_add_end(self->orphans, job);
+    } else
+        job_enqueue(self, job, delay_ms, false);
+    return job;
+}
+
+/* Hand a running job back to the queue (or to the dead letters). */
+static void job_requeue(broker_t *self, job_t *job, const char *reason, int delay_ms)
+{
+    char state[16];
+    if (!broker_db_ready(self->db)
+        || broker_db_requeue(self->db, job->id, job->attempt, reason, delay_ms, state) != 0) {
+        /* Keep it as an orphan; the next tick tries again. */
+        zsys_warning("job %" PRIu64 ": requeue postponed: %s", job->id, broker_db_error(self->db));
+        job_unlink(self, job);
+        job->lease_handle = zlistx_add_end(self->orphans, job);
+        return;
+    }
+    if (strcmp(state, "queued") == 0) {
+        self->counters.requeued++;
+        zsys_info("job %" PRIu64 " attempt %" PRIu32 " requeued: %s", job->id, job->attempt, reason);
+        job_enqueue(self, job, delay_ms, delay_ms == 0);
+    } else {
+        if (strcmp(state, "dead") == 0) {
+            self->counters.dead++;
+            zsys_warning("job %" PRIu64 " dead-lettered after attempt %" PRIu32 ": %s",
+                         job->id, job->attempt, reason);
+        }
+        job_forget(self, job);
+    }
+}
+
+/* ---- workers ----------------------------------------------------------- */
+
+static void worker_destructor(void **item)
+{
+    worker_t *worker = *item;
+    zlistx_destroy(&worker->leases);
+    zframe_destroy(&worker->routing_id);
+    free(worker->identity);
+    free(worker->name);
+    free(worker);
+    *item = NULL;
+}
+
+static void worker_send(broker_t *self, worker_t *worker, assay_msg_t **msg_p)
+{
+    assay_msg_set_routing_id(*msg_p, worker->routing_id);
+    assay_msg_send(msg_p, self->workers_socket);
+}
+
+static void worker_send_command(broker_t *self, zframe_t *routing_id, assay_msg_id_t id)
+{
+    assay_msg_t *msg = assay_msg_new(id);
+    assay_msg_set_routing_id(msg, routing_id);
+    assay_msg_send(&msg, self->workers_socket);
+}
+
+/* Forget a worker and requeue whatever it held. */
+static void worker_remove(broker_t *self, worker_t *worker, const char *reason)
+{
+    job_t *job;
+    while ((job = zlistx_first(worker->leases))) {
+        job_unlink(self, job);
+        job_requeue(self, job, reason, 0);
+    }
+    zsys_info("worker %s removed: %s", worker->name, reason);
+    zhashx_delete(self->workers, worker->identity);
+}
+
+static void worker_touch(broker_t *self, worker_t *worker)
+{
+    worker->last_seen = zclock_mono();
+    worker->expires = worker->last_seen + (int64_t) self->config.heartbeat_ms * self->config.liveness;
+}
+
+/* READY is a full statement of the worker's state: its free credit and
+   the jobs it still holds. Leases it does not mention are handed back;
+   orphans it names (after a broker restart) become its leases again. */
+static void worker_ready(broker_t *self, worker_t *worker, assay_msg_t *msg)
+{
+    free(worker->name);
+    worker->name = strdup(*assay_msg_worker(msg) ? assay_msg_worker(msg) : worker->identity);
+    worker->credit = assay_msg_credit(msg);
+    const assay_held_t *held = assay_msg_held(msg);
+    size_t held_count = assay_msg_held_count(msg);
+
+    job_t *job = zlistx_first(worker->leases);
+    while (job) {
+        job_t *next = zlistx_next(worker->leases);
+        bool still_held = false;
+        for (size_t i = 0; i < held_count && !still_held; i++)
+            still_held = held[i].job_id == job->id && held[i].attempt == job->attempt;
+        if (!still_held) {
+            job_unlink(self, job);
+            job_requeue(self, job, "worker restarted without it", 0);
+        }
+        job = next;
+    }
+    for (size_t i = 0; i < held_count; i++) {
+        job = job_find(self, held[i].job_id);
+        if (job && job->phase == JOB_RUNNING && !job->worker && job->attempt == held[i].attempt) {
+            job_unlink(self, job);
+            job->worker = worker;
+            job->deadline = zclock_mono() + self->config.deadline_ms;
+            job->lease_handle = zlistx_add_end(worker->leases, job);
+            zsys_info("job %" PRIu64 " reclaimed by %s", job->id, worker->name);
+        }
+    }
+    zsys_info("worker %s ready, credit %" PRIu32 ", holding %zu", worker->name, worker->credit,
+              held_count);
+}
+
+/* A job's lease ends with DONE or FAILED from its holder. */
+static job_t *lease_end(broker_t *self, worker_t *worker, assay_msg_t *msg)
+{
+    worker->credit++;   /* each answer returns the slot its JOB took */
+    job_t *job = job_find(self, assay_msg_job_id(msg));
+    if (!job || job->worker != worker || job->attempt != assay_msg_attempt(msg))
+        return NULL;    /* requeued meanwhile: its new attempt decides */
+    return job;
+}
+
+static void worker_done(broker_t *self, worker_t *worker, assay_msg_t *msg)
+{
+    if (assay_msg_code(msg) == ASSAY_DONE_STALE)
+        self->counters.stale++;
+    job_t *job = lease_end(self, worker, msg);
+    if (!job)
+        return;
+    /* Committed, or refused by the attempt guard because the database
+       moved on (cancelled): either way the database now holds its truth. */
+    worker->done++;
+    self->counters.done++;
+    job_forget(self, job);
+}
+
+static void worker_failed(broker_t *self, worker_t *worker, assay_msg_t *msg)
+{
+    job_t *job = lease_end(self, worker, msg);
+    if (!job)
+        return;
+    worker->failed++;
+    self->counters.failed++;
+    int shift = job->attempt > 10 ? 10 : (int) job->attempt - 1;
+    int delay = self->config.retry_backoff_ms << (shift > 0 ? shift : 0);
+    job_unlink(self, job);
+    job_requeue(self, job, assay_msg_text(msg), delay);
+}
+
+static void handle_worker_message(broker_t *self, assay_msg_t *msg)
+{
+    zframe_t *routing_id = assay_msg_routing_id(msg);
+    char *identity = zframe_strhex(routing_id);
+    worker_t *worker = zhashx_lookup(self->workers, identity);
+    assay_msg_id_t id = assay_msg_id(msg);
+
+    if (!worker && id == ASSAY_MSG_READY) {
+        worker = calloc(1, sizeof *worker);
+        worker->identity = strdup(identity);
+        worker->routing_id = zframe_dup(routing_id);
+        worker->leases = zlistx_new();
+        zhashx_insert(self->workers, identity, worker);
+    }
+    free(identity);
+    if (!worker) {
+        /* Unknown (e.g. we declared it lost, or we restarted): it must
+           introduce itself again with READY. */
+        if (id != ASSAY_MSG_DISCONNECT)
+            worker_send_command(self, routing_id, ASSAY_MSG_DISCONNECT);
+        return;
+    }
+    worker_touch(self, worker);
+    switch (id) {
+    case ASSAY_MSG_READY: worker_ready(self, worker, msg); break;
+    case ASSAY_MSG_CREDIT: worker->credit += assay_msg_credit(msg); break;
+    case ASSAY_MSG_DONE: worker_done(self, worker, msg); break;
+    case ASSAY_MSG_FAILED: worker_failed(self, worker, msg); break;
+    case ASSAY_MSG_DISCONNECT: worker_remove(self, worker, "worker disconnected"); break;
+    case ASSAY_MSG_HEARTBEAT: break;
+    default:
+        self->counters.malformed_worker++;
+        zsys_warning("worker %s sent %s on the worker link: dropped", worker->name,
+                     assay_msg_command(msg));
+    }
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+typedef struct {
+    broker_t *self;
+    worker_t *worker;
+} dispatch_context_t;
+
+static void dispatched(void *arg, uint64_t job_id, uint32_t attempt, const char *standards,
+                       const char *bundle, size_t bundle_size)
+{
+    dispatch_context_t *context = arg;
+    broker_t *self = context->self;
+    job_t *job = job_find(self, job_id);
+    if (!job)
+        return;
+    job->attempt = attempt;
+    job->phase = JOB_RUNNING;
+    job->worker = context->worker;
+    job->deadline = zclock_mono() + self->config.deadline_ms;
+    job->lease_handle = zlistx_add_end(context->worker->leases, job);
+    context->worker->credit--;
+    self->counters.dispatched++;
+
+    assay_msg_t *msg = assay_msg_new(ASSAY_MSG_JOB);
+    assay_msg_set_job_id(msg, job_id);
+    assay_msg_set_attempt(msg, attempt);
+    assay_msg_set_deadline_ms(msg, (uint32_t) self->config.deadline_ms);
+    assay_msg_set_standards(msg, standards);
+    assay_msg_set_body(msg, bundle, bundle_size);
+    worker_send(self, context->worker, &msg);
+}
+
+/* Take up to `limit` jobs that may run now, in queue order. */
+static size_t queue_take(broker_t *self, job_t **taken, size_t limit)
+{
+    int64_t now = zclock_mono();
+    size_t count = 0;
+    job_t *job = zlistx_first(self->queue);
+    while (job && count < limit) {
+        job_t *next = zlistx_next(self->queue);
+        if (job->not_before <= now) {
+            zlistx_delete(self->queue, job->queue_handle);
+            job->queue_handle = NULL;
+            taken[count++] = job;
+        }
+        job = next;
+    }
+    return count;
+}
+
+static bool dispatch_to(broker_t *self, worker_t *worker)
+{
+    job_t *taken[DISPATCH_BATCH];
+    size_t limit = worker->credit < DISPATCH_BATCH ? worker->credit : DISPATCH_BATCH;
+    size_t count = queue_take(self, taken, limit);
+    if (count == 0)
+        return false;
+    uint64_t ids[DISPATCH_BATCH];
+    uint32_t attempts[DISPATCH_BATCH];
+    for (size_t i = 0; i < count; i++) {
+        ids[i] = taken[i]->id;
+        attempts[i] = taken[i]->attempt;
+    }
+    dispatch_context_t context = { self, worker };
+    if (broker_db_dispatch(self->db, worker->name, ids, attempts, count, dispatched, &context) != 0) {
+        zsys_warning("dispatch postponed: %s", broker_db_error(self->db));
+        for (size_t i = count; i-- > 0;)
+            taken[i]->queue_handle = zlistx_add_start(self->queue, taken[i]);
+        return false;
+    }
+    /* Jobs the database did not move were finished or cancelled meanwhile. */
+    for (size_t i = 0; i < count; i++)
+        if (taken[i]->phase == JOB_QUEUED)
+            job_forget(self, taken[i]);
+    return true;
+}
+
+static void dispatch(broker_t *self)
+{
+    if (!self->recovered || zlistx_size(self->queue) == 0 || !broker_db_ready(self->db))
+        return;
+    bool progress = true;
+    while (progress && zlistx_size(self->queue) > 0) {
+        progress = false;
+        for (worker_t *worker = zhashx_first(self->workers); worker;
+             worker = zhashx_next(self->workers))
+            if (worker->credit > 0 && dispatch_to(self, worker))
+                progress = true;
+    }
+}
+
+/* ---- timers ------------------------------------------------------------- */
+
+static void heartbeat_workers(broker_t *self, int64_t now)
+{
+    if (now < self->next_heartbeat)
+        return;
+    self->next_heartbeat = now + self->config.heartbeat_ms;
+    for (worker_t *worker = zhashx_first(self->workers); worker;
+         worker = zhashx_next(self->workers))
+        worker_send_command(self, worker->routing_id, ASSAY_MSG_HEARTBEAT);
+}
+
+static void expire_workers(broker_t *self, int64_t now)
+{
+    zlistx_t *lost = zlistx_new();
+    for (worker_t *worker = zhashx_first(self->workers); worker;
+         worker = zhashx_next(self->workers))
+        if (worker->expires < now)
+            zlistx_add_end(lost, worker);
+    for (worker_t *worker = zlistx_first(lost); worker; worker = zlistx_next(lost)) {
+        char reason[128];
+        snprintf(reason, sizeof reason, "worker %s lost: silent for %" PRId64 " ms", worker->name,
+                 now - worker->last_seen);
+        worker_remove(self, worker, reason);
+    }
+    zlistx_destroy(&lost);
+}
+
+/* A job past its deadline is requeued even while its worker heartbeats:
+   liveness and progress are separate questions. The worker's slot stays
+   taken until it answers for that job. */
+static void expire_leases(broker_t *self, int64_t now)
+{
+    for (worker_t *worker = zhashx_first(self->workers); worker;
+         worker = zhashx_next(self->workers)) {
+        job_t *job = zlistx_first(worker->leases);
+        while (job) {
+            job_t *next = zlistx_next(worker->leases);
+            if (job->deadline < now) {
+                job_unlink(self, job);
+                job_requeue(self, job, "deadline exceeded", 0);
+            }
+            job = next;
+        }
+    }
+}
+
+static void expire_orphans(broker_t *self, int64_t now)
+{
+    if (now < self->orphans_until || zlistx_size(self->orphans) == 0)
+        return;
+    job_t *job;
+    size_t rounds = zlistx_size(self->orphans);
+    while (rounds-- > 0 && (job = zlistx_first(self->orphans))) {
+        job_unlink(self, job);
+        job_requeue(self, job, "not reclaimed after broker restart", 0);
+    }
+    self->orphans_until = now + self->config.heartbeat_ms;
+}
+
+static void load_row(void *arg, uint64_t job_id, uint32_t attempt, bool running, int64_t delay_ms)
+{
+    broker_t *self = arg;
+    broker_job_add(self, job_id, attempt, running, delay_ms);
+    if (!running && job_id > self->loaded_upto)
+        self->loaded_upto = job_id;
+}
+
+/* Keep the cache full enough: load queued jobs that wait only in the
+   database, in id order, up to the memory limit. */
+static void refill(broker_t *self)
+{
+    size_t cached = zhashx_size(self->jobs);
+    if (!self->spilled || cached >= self->config.max_jobs_in_memory / 2 + 1
+        || !broker_db_ready(self->db))
+        return;
+    int room = (int) (self->config.max_jobs_in_memory - cached);
+    int loaded = broker_db_load_queued(self->db, self->loaded_upto, room, load_row, self);
+    if (loaded >= 0 && loaded < room)
+        self->spilled = false;
+}
+
+static void recover(broker_t *self)
+{
+    if (self->recovered || !broker_db_ready(self->db))
+        return;
+    if (broker_db_load_running(self->db, load_row, self) < 0)
+        return;
+    self->spilled = true;
+    self->loaded_upto = 0;
+    refill(self);
+    self->recovered = true;
+    self->orphans_until = zclock_mono() + self->config.lease_grace_ms;
+    zsys_info("recovered: %zu unfinished jobs cached (%zu running awaiting reclaim)",
+              zhashx_size(self->jobs), zlistx_size(self->orphans));
+}
+
+static void tick(broker_t *self)
+{
+    int64_t now = zclock_mono();
+    recover(self);
+    heartbeat_workers(self, now);
+    expire_workers(self, now);
+    expire_leases(self, now);
+    expire_orphans(self, now);
+    refill(self);
+}
+
+/* ---- clients ------------------------------------------------------------ */
+
+void broker_send_client(broker_t *self, assay_msg_t **msg_p)
+{
+    assay_msg_send(msg_p, self->clients);
+}
+
+static void reply(broker_t *self, assay_msg_t *request, int code, const char *body)
+{
+    assay_msg_t *answer = assay_msg_new(ASSAY_MSG_REPLY);
+    assay_msg_set_routing_id(answer, assay_msg_routing_id(request));
+    assay_msg_set_request_id(answer, assay_msg_request_id(request));
+    assay_msg_set_code(answer, (uint32_t) code);
+    assay_msg_set_body(answer, body, strlen(body));
+    broker_send_client(self, &answer);
+}
+
+static char *stats_json(broker_t *self)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *broker = cJSON_AddObjectToObject(root, "broker");
+    int64_t now = zclock_mono();
+    cJSON_AddNumberToObject(broker, "uptime_s", (double) (now - self->started) / 1000.0);
+    cJSON_AddBoolToObject(broker, "database", broker_db_ready(self->db));
+    cJSON_AddNumberToObject(broker, "queued_in_memory", (double) zlistx_size(self->queue));
+    cJSON_AddBoolToObject(broker, "more_queued_in_database", self->spilled);
+    cJSON_AddNumberToObject(broker, "jobs_in_memory", (double) zhashx_size(self->jobs));
+    cJSON_AddNumberToObject(broker, "orphans", (double) zlistx_size(self->orphans));
+    const broker_counters_t *c = &self->counters;
+    struct { const char *name; uint64_t value; } counters[] = {
+        { "accepted", c->accepted }, { "existing", c->existing }, { "refused", c->refused },
+        { "dispatched", c->dispatched }, { "done", c->done }, { "failed", c->failed },
+        { "requeued", c->requeued }, { "dead", c->dead }, { "stale", c->stale },
+        { "malformed_client", c->malformed_client }, { "malformed_worker", c->malformed_worker },
+    };
+    cJSON *counts = cJSON_AddObjectToObject(broker, "counters");
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
+        cJSON_AddNumberToObject(counts, counters[i].name, (double) counters[i].value);
+    cJSON *workers = cJSON_AddArrayToObject(root, "workers");
+    for (worker_t *worker = zhashx_first(self->workers); worker;
+         worker = zhashx_next(self->workers)) {
+        cJSON *entry = cJSON_CreateObject();
+        cJSON_AddStringToObject(entry, "name", worker->name);
+        cJSON_AddNumberToObject(entry, "credit", worker->credit);
+        cJSON_AddNumberToObject(entry, "in_flight", (double) zlistx_size(worker->leases));
+        cJSON_AddNumberToObject(entry, "last_heartbeat_ms", (double) (now - worker->last_seen));
+        cJSON_AddNumberToObject(entry, "done", (double) worker->done);
+        cJSON_AddNumberToObject(entry, "failed", (double) worker->failed);
+        cJSON_AddItemToArray(workers, entry);
+    }
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+/* cancel and retry change what the cache holds, so they run here. */
+static void cancelled_row(void *arg, uint64_t job_id, uint32_t attempt, bool running, int64_t delay)
+{
+    broker_t *self = arg;
+    job_t *job = job_find(self, job_id);
+    if (job && job->phase == JOB_QUEUED)
+        job_forget(self, job);
+}
+
+static void retried_row(void *arg, uint64_t job_id, uint32_t attempt, bool running, int64_t delay)
+{
+    broker_job_add(arg, job_id, attempt, false, 0);
+}
+
+static void change_jobs(broker_t *self, assay_msg_t *msg, bool cancel)
+{
+    if (!broker_db_ready(self->db)) {
+        reply(self, msg, ASSAY_CODE_RETRY, "{\"error\":\"database unavailable\"}");
+        return;
+    }
+    int changed = cancel ? broker_db_cancel(self->db, assay_msg_target(msg), cancelled_row, self)
+                         : broker_db_retry(self->db, assay_msg_target(msg), retried_row, self);
+    if (changed < 0) {
+        reply(self, msg, ASSAY_CODE_RETRY, "{\"error\":\"database unavailable\"}");
+        return;
+    }
+    char body[96];
+    snprintf(body, sizeof body, "{\"%s\":%d}", cancel ? "cancelled" : "requeued", changed);
+    reply(self, msg, ASSAY_CODE_OK, body);
+}
+
+static void handle_query(broker_t *self, assay_msg_t *msg)
+{
+    const char *verb = assay_msg_text(msg);
+    if (strcmp(verb, "status") == 0 || strcmp(verb, "results") == 0) {
+        zmsg_t *forward = assay_msg_encode(msg);
+        zmsg_send(&forward, self->query);
+    } else if (strcmp(verb, "stats") == 0) {
+        char *body = stats_json(self);
+        reply(self, msg, ASSAY_CODE_OK, body);
+        free(body);
+    } else if (strcmp(verb, "cancel") == 0 || strcmp(verb, "retry") == 0)
+        change_jobs(self, msg, strcmp(verb, "cancel") == 0);
+    else
+        reply(self, msg, ASSAY_CODE_BAD_INPUT, "{\"error\":\"unknown query verb\"}");
+}
+
+static void handle_clients(broker_t *self)
+{
+    assay_msg_t *submits[DRAIN_LIMIT];
+    size_t count = 0;
+    for (int i = 0; i < DRAIN_LIMIT && (zsock_events(self->clients) & ZMQ_POLLIN); i++) {
+        const char *reason = NULL;
+        assay_msg_t *msg = assay_msg_recv(self->clients, &reason);
+        if (!msg) {
+            self->counters.malformed_client++;
+            zsys_warning("client message dropped: %s", reason ? reason : "unreadable");
+            continue;
+        }
+        if (assay_msg_id(msg) == ASSAY_MSG_SUBMIT)
+            submits[count++] = msg;
+        else {
+            if (assay_msg_id(msg) == ASSAY_MSG_QUERY)
+                handle_query(self, msg);
+            else {
+                self->counters.malformed_client++;
+                zsys_warning("client sent %s: dropped", assay_msg_command(msg));
+            }
+            assay_msg_destroy(&msg);
+        }
+    }
+    if (count)
+        broker_intake(self, submits, count);
+}
+
+static void handle_workers(broker_t *self)
+{
+    for (int i = 0; i < DRAIN_LIMIT && (zsock_events(self->workers_socket) & ZMQ_POLLIN); i++) {
+        const char *reason = NULL;
+        assay_msg_t *msg = assay_msg_recv(self->workers_socket, &reason);
+        if (!msg) {
+            self->counters.malformed_worker++;
+            zsys_warning("worker message dropped: %s", reason ? reason : "unreadable");
+            continue;
+        }
+        handle_worker_message(self, msg);
+        assay_msg_destroy(&msg);
+    }
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+broker_t *broker_new(const broker_config_t *config, char *error, size_t error_size)
+{
+    diag_list_t *diags = diag_list_new();
+    catalog_set_t *catalogs = util_catalogs_load(config->catalogs, diags);
+    if (!catalogs) {
+        char *text = diag_list_format(diags);
+        snprintf(error, error_size, "cannot load catalogs:\n%s", text ? text : "");
+        free(text);
+        diag_list_destroy(&diags);
+        return NULL;
+    }
+    diag_list_destroy(&diags);
+
+    broker_t *self = calloc(1, sizeof *self);
+    self->config = *config;
+    self->catalogs = catalogs;
+    self->clients = zsock_new(ZMQ_ROUTER);
+    self->workers_socket = zsock_new(ZMQ_ROUTER);
+    if (!self->clients || !self->workers_socket
+        || zsock_bind(self->clients, "%s", config->client_endpoint) < 0
+        || zsock_bind(self->workers_socket, "%s", config->worker_endpoint) < 0) {
+        snprintf(error, error_size, "cannot bind %s / %s: %s", config->client_endpoint,
+                 config->worker_endpoint, zmq_strerror(zmq_errno()));
+        broker_destroy(&self);
+        return NULL;
+    }
+    self->db = broker_db_new(config->database_url);
+    self->query = zactor_new(broker_query_actor, (void *) config->database_url);
+    self->jobs = zhashx_new();
+    zhashx_set_destructor(self->jobs, job_destructor);
+    self->queue = zlistx_new();
+    self->orphans = zlistx_new();
+    self->workers = zhashx_new();
+    zhashx_set_destructor(self->workers, worker_destructor);
+    self->poller = zpoller_new(self->clients, self->workers_socket, self->query, NULL);
+    self->started = zclock_mono();
+    return self;
+}
+
+void broker_destroy(broker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    broker_t *self = *self_p;
+    zpoller_destroy(&self->poller);
+    zactor_destroy(&self->query);
+    zhashx_destroy(&self->workers);
+    zlistx_destroy(&self->queue);
+    zlistx_destroy(&self->orphans);
+    zhashx_destroy(&self->jobs);
+    zsock_destroy(&self->clients);
+    zsock_destroy(&self->workers_socket);
+    broker_db_destroy(&self->db);
+    catalog_set_destroy(&self->catalogs);
+    free(self);
+    *self_p = NULL;
+}
+
+int broker_run(broker_t *self)
+{
+    zsys_info("broker: clients on %s, workers on %s", self->config.client_endpoint,
+              self->config.worker_endpoint);
+    recover(self);
+    int64_t next_tick = 0;
+    while (!zsys_interrupted) {
+        void *which = zpoller_wait(self->poller, 50);
+        if (zpoller_terminated(self->poller))
+            break;
+        if (which == self->clients)
+            handle_clients(self);
+        else if (which == self->workers_socket)
+            handle_workers(self);
+        else if (which == self->query) {
+            zmsg_t *answer = zmsg_recv(self->query);
+            if (answer)
+                zmsg_send(&answer, self->clients);
+        }
+        /* Timers need not run after every message; 20 times a second
+           keeps heartbeats and leases well inside their periods. */
+        if (zclock_mono() >= next_tick) {
+            tick(self);
+            next_tick = zclock_mono() + 50;
+        }
+        dispatch(self);
+    }
+    /* Tell workers we are going so they reconnect at once when we are
+       back, instead of waiting out the heartbeat. Their jobs stay running
+       in the database and are reclaimed after the restart. */
+    for (worker_t *worker = zhashx_first(self->workers); worker;
+         worker = zhashx_next(self->workers))
+        worker_send_command(self, worker->routing_id, ASSAY_MSG_DISCONNECT);
+    zsys_info("broker: stopped");
+    return 0;
+}

@@ -1,0 +1,90 @@
+/*  broker_db.h - the broker's only door to PostgreSQL.
+
+    One broker_db_t is one connection with its own reconnect backoff: the
+    broker's main loop owns one (intake, dispatch, requeue, recovery) and
+    the query thread owns another (status and results), so slow reads never
+    stall dispatch. Every state change is conditional on the expected state
+    and attempt; a change that finds the job elsewhere reports it, and the
+    caller drops its cached copy. All SQL is parameterized.
+*/
+#ifndef ASSAY_BROKER_DB_H_INCLUDED
+#define ASSAY_BROKER_DB_H_INCLUDED
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct _broker_db_t broker_db_t;
+
+/* Create a handle; the first connection attempt happens in broker_db_ready. */
+broker_db_t *broker_db_new(const char *conninfo);
+void broker_db_destroy(broker_db_t **self_p);
+
+/* True when connected; otherwise tries to (re)connect, at most once per
+   backoff period (100 ms doubling to 5 s), and says whether that worked. */
+bool broker_db_ready(broker_db_t *self);
+/* The last error, one line. */
+const char *broker_db_error(const broker_db_t *self);
+
+int broker_db_begin(broker_db_t *self);
+int broker_db_commit(broker_db_t *self);
+void broker_db_rollback(broker_db_t *self);
+
+/* One submission, inside an open transaction. */
+typedef struct {
+    const char *batch;
+    const char *key;
+    const char *unit_id;
+    const char *standards;
+    const char *sha256;
+    const char *content;
+    int max_attempts;
+} broker_submission_t;
+
+typedef struct {
+    uint64_t job_id;
+    bool existing;
+    bool conflict;
+} broker_submit_result_t;
+
+int broker_db_submit(broker_db_t *self, const broker_submission_t *submission,
+                     broker_submit_result_t *result);
+
+/* Mark the given queued jobs running under `worker`, each guarded by its
+   expected attempt; calls `on_row` for each job that moved, with its new
+   attempt, standards and bundle text. Jobs not reported had changed state
+   (done, cancelled...). Returns 0, or -1 on a database error. */
+typedef void (broker_dispatch_fn)(void *arg, uint64_t job_id, uint32_t attempt,
+                                  const char *standards, const char *bundle, size_t bundle_size);
+int broker_db_dispatch(broker_db_t *self, const char *worker, const uint64_t *job_ids,
+                       const uint32_t *attempts, size_t count, broker_dispatch_fn *on_row, void *arg);
+
+/* Hand a running job back: queued again (not before `delay_ms`), or dead
+   when it has used its last attempt. `reason` joins the job's error
+   history. Sets *state to "queued", "dead", or "" when the job was no
+   longer running at that attempt. */
+int broker_db_requeue(broker_db_t *self, uint64_t job_id, uint32_t attempt,
+                      const char *reason, int delay_ms, char state[16]);
+
+/* Load unfinished jobs: queued ones with id > after_id (in id order, at
+   most `limit`), or all running ones. `delay_ms` is how long until the
+   job may run (0 = now). Returns the number loaded, or -1. */
+typedef void (broker_load_fn)(void *arg, uint64_t job_id, uint32_t attempt, bool running,
+                              int64_t delay_ms);
+int broker_db_load_queued(broker_db_t *self, uint64_t after_id, int limit,
+                          broker_load_fn *on_row, void *arg);
+int broker_db_load_running(broker_db_t *self, broker_load_fn *on_row, void *arg);
+
+/* Cancel the queued jobs of a batch or job; calls on_row for each. */
+int broker_db_cancel(broker_db_t *self, const char *target, broker_load_fn *on_row, void *arg);
+/* Requeue the dead jobs of a batch or job with a fresh attempt budget. */
+int broker_db_retry(broker_db_t *self, const char *target, broker_load_fn *on_row, void *arg);
+
+/* Queries for the CLI; each returns JSON text (caller frees) and sets *code to an
+   assay_code_t (0, 4 not found, 75 database unavailable). */
+char *broker_db_status(broker_db_t *self, const char *target, int *code);
+char *broker_db_results(broker_db_t *self, const char *target, uint64_t after_job,
+                         int limit, bool full, int *code);
+
+#endif
