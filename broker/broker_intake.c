@@ -33,7 +33,7 @@ static void refuse(broker_t *self, assay_msg_t *msg, int code, const char *text)
     self->counters.refused++;
 }
 
-static void accept(broker_t *self, submission_t *submission, const char *batch)
+static void accept_submission(broker_t *self, submission_t *submission, const char *batch)
 {
     assay_msg_t *answer = assay_msg_new(ASSAY_MSG_ACCEPTED);
     assay_msg_set_routing_id(answer, assay_msg_routing_id(submission->msg));
@@ -123,7 +123,7 @@ static void answer(broker_t *self, submission_t *submission, const char *batch)
         refuse(self, submission->msg, ASSAY_CODE_BAD_INPUT, text);
         return;
     }
-    accept(self, submission, batch);
+    accept_submission(self, submission, batch);
     if (submission->result.existing) {
         self->counters.existing++;
         return;

@@ -10,6 +10,19 @@
 
 #define WRITE_GROUP_MAX 64
 
+/* Tasks travel between threads as pointer frames sent with zsock_send's
+   "p" picture; this reads one back (zmsg_popptr is a draft API). */
+static worker_task_t *pop_task(zmsg_t *msg)
+{
+    zframe_t *frame = zmsg_pop(msg);
+    worker_task_t *task = NULL;
+    if (frame && zframe_size(frame) == sizeof task)
+        memcpy(&task, zframe_data(frame), sizeof task);
+    zframe_destroy(&frame);
+    return task;
+}
+
+
 static void fail(worker_task_t *task, const char *text)
 {
     free(task->error);
@@ -69,7 +82,7 @@ void worker_evaluator_actor(zsock_t *pipe, void *catalogs)
             zmsg_destroy(&msg);
             break;
         }
-        worker_task_t *task = zmsg_popptr(msg);
+        worker_task_t *task = pop_task(msg);
         zmsg_destroy(&msg);
         if (task) {
             worker_evaluate(catalogs, task);
@@ -98,7 +111,7 @@ static bool take(zsock_t *pipe, write_group_t *group)
         group->terminated = true;
         return false;
     }
-    worker_task_t *task = zmsg_popptr(msg);
+    worker_task_t *task = pop_task(msg);
     zmsg_destroy(&msg);
     if (task)
         group->tasks[group->count++] = task;
@@ -175,3 +188,4 @@ void worker_writer_actor(zsock_t *pipe, void *db_argument)
     zpoller_destroy(&poller);
     worker_db_destroy(&db);
 }
+

@@ -1,0 +1,88 @@
+# lib.sh - what every integration test shares: a private stack of its own
+# (PostgreSQL, broker, workers as real processes, started by scripts/stack
+# in a fresh state folder), the CLI on PATH, and small assertions.
+#
+# Sourced by tests/integration/*.sh, which ctest runs with ASSAY_SOURCE_DIR
+# (the checkout) and ASSAY_BIN_DIR (the build tree) set.
+
+set -euo pipefail
+
+: "${ASSAY_SOURCE_DIR:?ASSAY_SOURCE_DIR must point at the checkout}"
+: "${ASSAY_BIN_DIR:?ASSAY_BIN_DIR must point at the build tree}"
+export ASSAY_BIN_DIR
+STACK="$ASSAY_SOURCE_DIR/scripts/stack"
+TEST_NAME=$(basename "$0" .sh)
+export PATH="$ASSAY_BIN_DIR/client:$ASSAY_BIN_DIR/broker:$ASSAY_BIN_DIR/worker:$PATH"
+
+# Each test has its own state folder, so tests may run in parallel and a
+# failed run leaves nothing behind but (on failure) its logs.
+ASSAY_STACK_DIR=$(mktemp -d "/tmp/assay-$TEST_NAME.XXXXXX")
+export ASSAY_STACK_DIR
+WORK="$ASSAY_STACK_DIR/work"
+mkdir -p "$WORK"
+
+log() { printf '[%s %s] %s\n' "$TEST_NAME" "$(date +%T)" "$*" >&2; }
+
+fail() {
+  log "FAIL: $*"
+  exit 1
+}
+
+stack_cleanup() {
+  local rc=$?
+  if ((rc != 0)); then
+    log "exit $rc; stack logs follow"
+    "$STACK" logs 2>&1 | tail -n 80 >&2 || true
+  fi
+  "$STACK" destroy >/dev/null 2>&1 || true
+  exit "$rc"
+}
+trap stack_cleanup EXIT
+
+# stack_start [WORKERS]: start and point the CLI at it.
+stack_start() {
+  "$STACK" start --workers "${1:-2}" >&2
+  eval "$("$STACK" env)"
+}
+
+# sql QUERY: one value or rows, unaligned, from the stack's database.
+sql() {
+  "$STACK" psql -XAtq -v ON_ERROR_STOP=1 -c "$1"
+}
+
+# assert_eq ACTUAL EXPECTED WHAT
+assert_eq() {
+  [[ "$1" == "$2" ]] || fail "$3: expected '$2', got '$1'"
+  log "ok: $3 = $1"
+}
+
+# wait_for SECONDS COMMAND...: poll until the command succeeds.
+wait_for() {
+  local limit=$1
+  shift
+  local deadline=$((SECONDS + limit))
+  until "$@"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
+# The exactly-once audit: every accepted job of the batch is done, with
+# one assessment per standard, and nothing stored twice.
+assert_exactly_once() {
+  local batch=$1 expected_jobs=$2
+  local jobs done assessments duplicates
+  jobs=$(sql "SELECT count(*) FROM jobs j JOIN batches b ON b.id = j.batch_id WHERE b.name = '$batch'")
+  assert_eq "$jobs" "$expected_jobs" "jobs accepted in $batch"
+  done=$(sql "SELECT count(*) FROM jobs j JOIN batches b ON b.id = j.batch_id WHERE b.name = '$batch' AND j.state = 'done'")
+  assert_eq "$done" "$expected_jobs" "jobs done in $batch"
+  assessments=$(sql "SELECT count(*) FROM assessments a JOIN jobs j ON j.id = a.job_id JOIN batches b ON b.id = j.batch_id WHERE b.name = '$batch'")
+  local standards
+  standards=$(sql "SELECT coalesce(sum(cardinality(j.standards)), 0) FROM jobs j JOIN batches b ON b.id = j.batch_id WHERE b.name = '$batch'")
+  assert_eq "$assessments" "$standards" "assessments (jobs x standards) in $batch"
+  duplicates=$(sql "SELECT count(*) FROM (SELECT job_id, standard FROM assessments GROUP BY 1, 2 HAVING count(*) > 1) d")
+  assert_eq "$duplicates" 0 "duplicate assessments"
+  local stray
+  stray=$(sql "SELECT count(*) FROM assessments a JOIN jobs j ON j.id = a.job_id WHERE a.attempt <> j.attempt")
+  assert_eq "$stray" 0 "assessments written by a stale attempt"
+}

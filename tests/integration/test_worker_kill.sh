@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# A worker killed with SIGKILL mid-batch loses nothing: the broker sees it
+# go silent, requeues what it held, the others finish it, and every job is
+# stored exactly once. Several kills, restarting the worker each time.
+source "$(dirname "$0")/lib.sh"
+cd "$ASSAY_SOURCE_DIR"
+UNITS=${ASSAY_TEST_UNITS:-2000}
+KILLS=${ASSAY_TEST_KILLS:-3}
+
+stack_start 2
+examples/generate --units "$UNITS" --seed 11 --out "$WORK/units"
+assay submit "$WORK/units" --standard iso13485-2016 --batch kill >/dev/null
+
+done_count() { sql "SELECT count(*) FROM jobs WHERE state = 'done'"; }
+for ((k = 1; k <= KILLS; k++)); do
+  # Kill while the batch is still running, spread across it.
+  target=$((UNITS * k / (KILLS + 2)))
+  wait_for 120 bash -c "(( \$($STACK psql -XAtq -c \"SELECT count(*) FROM jobs WHERE state = 'done'\") >= $target ))" ||
+    fail "batch stalled before $target jobs"
+  worker=$(( (k % 2) + 1 ))
+  log "kill -9 worker-$worker at $(done_count) done"
+  "$STACK" kill-worker "$worker" >&2
+  sleep 0.5
+  "$STACK" start-worker "$worker" >&2
+done
+
+rc=0
+assay wait kill --timeout 300 >/dev/null || rc=$?
+assert_eq "$rc" 0 "exit code of wait"
+assert_exactly_once kill "$UNITS"
+workers=$(sql "SELECT count(DISTINCT worker) FROM assessments")
+((workers >= 2)) || fail "only $workers worker(s) did the work"
+requeued=$(sql "SELECT count(*) FROM jobs WHERE attempt > 1")
+log "jobs run more than once after a kill: $requeued"
+log "passed"
