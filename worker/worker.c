@@ -21,6 +21,7 @@ typedef struct {
     zactor_t **evaluators;
     bool *evaluator_busy;
     zactor_t *writer;
+    zpoller_t *poller;      /* broker, writer and evaluators */
     zhashx_t *tasks;        /* "job:attempt" -> worker_task_t, owned */
     zlistx_t *waiting;      /* tasks received while every evaluator was busy */
     int64_t broker_expires;
@@ -34,7 +35,8 @@ void worker_config_defaults(worker_config_t *config)
     *config = (worker_config_t) {
         .broker_endpoint = UTIL_DEFAULT_WORKER_ENDPOINT,
         .database_url = UTIL_DEFAULT_DATABASE_URL,
-        .slots = cores > 0 ? (int) cores : 1,
+        .slots = 16,
+        .threads = cores > 0 ? (int) cores : 1,
         .heartbeat_ms = 1000,
         .liveness = 3,
         .shutdown_ms = 10000,
@@ -92,6 +94,11 @@ static void broker_connect(worker_t *self)
     }
     /* Let DONE and DISCONNECT go out even when we exit right after. */
     zsock_set_linger(self->broker, 2000);
+    zpoller_destroy(&self->poller);
+    self->poller = zpoller_new(self->broker, self->writer, NULL);
+    zpoller_set_nonstop(self->poller, true);
+    for (int i = 0; i < self->config.threads; i++)
+        zpoller_add(self->poller, self->evaluators[i]);
     self->broker_expires = zclock_mono() + (int64_t) self->config.heartbeat_ms * self->config.liveness;
     send_ready(self);
 }
@@ -105,7 +112,7 @@ static void finish(worker_t *self, worker_task_t *task)
 
 static void start_evaluation(worker_t *self, worker_task_t *task)
 {
-    for (int i = 0; i < self->config.slots; i++)
+    for (int i = 0; i < self->config.threads; i++)
         if (!self->evaluator_busy[i]) {
             self->evaluator_busy[i] = true;
             zsock_send(self->evaluators[i], "p", task);
@@ -229,9 +236,9 @@ static int start(worker_t *self)
     self->tasks = zhashx_new();
     zhashx_set_destructor(self->tasks, task_destructor);
     self->waiting = zlistx_new();
-    self->evaluators = calloc((size_t) self->config.slots, sizeof *self->evaluators);
-    self->evaluator_busy = calloc((size_t) self->config.slots, sizeof *self->evaluator_busy);
-    for (int i = 0; i < self->config.slots; i++)
+    self->evaluators = calloc((size_t) self->config.threads, sizeof *self->evaluators);
+    self->evaluator_busy = calloc((size_t) self->config.threads, sizeof *self->evaluator_busy);
+    for (int i = 0; i < self->config.threads; i++)
         self->evaluators[i] = zactor_new(worker_evaluator_actor, self->catalogs);
     worker_db_t *db = worker_db_new(self->config.database_url, self->config.name, self->catalogs);
     self->writer = zactor_new(worker_writer_actor, db);
@@ -243,8 +250,9 @@ static void stop(worker_t *self)
 {
     if (self->broker)
         send_command(self, ASSAY_MSG_DISCONNECT);
+    zpoller_destroy(&self->poller);
     zactor_destroy(&self->writer);
-    for (int i = 0; self->evaluators && i < self->config.slots; i++)
+    for (int i = 0; self->evaluators && i < self->config.threads; i++)
         zactor_destroy(&self->evaluators[i]);
     free(self->evaluators);
     free(self->evaluator_busy);
@@ -257,19 +265,17 @@ static void stop(worker_t *self)
 /* One turn of the loop: wait for any of our sockets, handle it. */
 static void turn(worker_t *self)
 {
-    zpoller_t *poller = zpoller_new(self->broker, self->writer, NULL);
-    zpoller_set_nonstop(poller, true);
-    for (int i = 0; i < self->config.slots; i++)
-        zpoller_add(poller, self->evaluators[i]);
     int64_t wait = self->next_heartbeat - zclock_mono();
-    void *which = zpoller_wait(poller, wait > 0 ? (int) (wait < 100 ? wait : 100) : 0);
-    zpoller_destroy(&poller);
-    if (which == self->broker)
+    void *which = self->poller
+        ? zpoller_wait(self->poller, wait > 0 ? (int) (wait < 100 ? wait : 100) : 0) : NULL;
+    if (!self->poller)
+        zclock_sleep(100);   /* no socket yet: retry the connection */
+    if (which && which == self->broker)
         handle_broker(self);
-    else if (which == self->writer)
+    else if (which && which == self->writer)
         handle_written(self);
-    else
-        for (int i = 0; i < self->config.slots; i++)
+    else if (which)
+        for (int i = 0; i < self->config.threads; i++)
             if (which == self->evaluators[i])
                 handle_evaluated(self, i);
     on_timers(self);

@@ -11,7 +11,8 @@ typedef struct {
     const char *database_url;
     const char *catalogs;     /* extra catalog folders, or NULL */
     const char *name;         /* shown by the broker; default host-pid */
-    int slots;                /* jobs evaluated at once: the credit */
+    int slots;                /* jobs held at once: the credit announced */
+    int threads;              /* evaluator threads (default: CPU cores) */
     int heartbeat_ms;
     int liveness;
     int shutdown_ms;          /* on SIGTERM, time to finish in-flight jobs */

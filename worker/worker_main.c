@@ -20,7 +20,9 @@ static void usage(FILE *out)
         "  --database URL        libpq conninfo or URI (env ASSAY_DATABASE_URL)\n"
         "  --catalogs DIR[:DIR]  extra catalog folders (env ASSAY_CATALOGS)\n"
         "  --name NAME           name shown by `assay stats` (default HOST-PID)\n"
-        "  --slots N             jobs evaluated at once (default: CPU cores)\n"
+        "  --slots N             jobs held at once, the credit (default 16): enough\n"
+        "                        to keep evaluators busy while results commit\n"
+        "  --threads N           evaluator threads (default: CPU cores)\n"
         "  --heartbeat-ms N      heartbeat interval (default 1000)\n"
         "  --liveness N          missed heartbeats before reconnecting (default 3)\n"
         "  --shutdown-ms N       on SIGTERM, time to finish in-flight jobs (default 10000)\n"
@@ -36,14 +38,14 @@ int main(int argc, char **argv)
     static const struct option options[] = {
         { "broker", required_argument, NULL, 'b' }, { "database", required_argument, NULL, 'd' },
         { "catalogs", required_argument, NULL, 'C' }, { "name", required_argument, NULL, 'n' },
-        { "slots", required_argument, NULL, 's' }, { "heartbeat-ms", required_argument, NULL, 'H' },
+        { "slots", required_argument, NULL, 's' }, { "threads", required_argument, NULL, 't' }, { "heartbeat-ms", required_argument, NULL, 'H' },
         { "liveness", required_argument, NULL, 'L' }, { "shutdown-ms", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
     };
     int option;
     while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
         unsigned long value = 0;
-        if (strchr("sHLS", option) && (!util_parse_uint(optarg, 1000000, &value) || value == 0)) {
+        if (strchr("stHLS", option) && (!util_parse_uint(optarg, 1000000, &value) || value == 0)) {
             fprintf(stderr, "assay-worker: %s takes a positive number, not '%s'\n",
                     argv[optind - 1], optarg);
             return 2;
@@ -54,6 +56,7 @@ int main(int argc, char **argv)
         case 'C': config.catalogs = optarg; break;
         case 'n': config.name = optarg; break;
         case 's': config.slots = (int) value; break;
+        case 't': config.threads = (int) value; break;
         case 'H': config.heartbeat_ms = (int) value; break;
         case 'L': config.liveness = (int) value; break;
         case 'S': config.shutdown_ms = (int) value; break;
