@@ -28,7 +28,21 @@ static void refuse(broker_t *self, assay_msg_t *msg, int code, const char *text)
     assay_msg_set_routing_id(answer, assay_msg_routing_id(msg));
     assay_msg_set_request_id(answer, assay_msg_request_id(msg));
     assay_msg_set_code(answer, (uint32_t) code);
-    assay_msg_set_text(answer, text);
+    size_t length = strlen(text);
+    if (length < ASSAY_MSG_MAX_TEXT)
+        assay_msg_set_text(answer, text);
+    else {
+        /* A bundle with thousands of errors: send the first ones, cut on
+           a line end so the text stays valid UTF-8. */
+        char *cut = strndup(text, ASSAY_MSG_MAX_TEXT - 64);
+        char *line_end = strrchr(cut, '\n');
+        if (line_end)
+            *line_end = '\0';
+        char *shortened = zsys_sprintf("%s\n(more errors not shown)", cut);
+        assay_msg_set_text(answer, shortened);
+        zstr_free(&shortened);
+        free(cut);
+    }
     broker_send_client(self, &answer);
     self->counters.refused++;
 }
