@@ -1,0 +1,223 @@
+/*  cmd_admin.c - the small broker queries: `assay status`, `stats`,
+    `cancel` and `retry`. Each is one QUERY and one REPLY; the output is
+    a short table for people or, with --format json, the broker's JSON on
+    one line.
+*/
+#include "commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One QUERY; on failure prints why and returns the exit code, else 0
+   with *body set (caller deletes). */
+static int query(const args_t *args, client_conn_t *conn, const char *verb, const char *target,
+                 cJSON **body)
+{
+    uint32_t code = 0;
+    *body = NULL;
+    client_conn_result_t result = client_conn_query(conn, verb, target, NULL, &code, body);
+    if (result == CLIENT_CONN_OK && code == ASSAY_CODE_OK && *body)
+        return EXIT_DONE;
+    char what[320];
+    snprintf(what, sizeof what, "%s%s%s", verb, target ? " " : "", target ? target : "");
+    int rc = result == CLIENT_CONN_OK && code == ASSAY_CODE_OK
+        ? (fprintf(stderr, "assay %s: %s: the broker's answer is not JSON\n", args->command, what),
+           EXIT_UNAVAILABLE)
+        : cli_request_failed(args->command, what, result, code, *body);
+    cJSON_Delete(*body);
+    *body = NULL;
+    return rc;
+}
+
+static void print_line_json(const cJSON *body)
+{
+    char *text = cJSON_PrintUnformatted(body);
+    if (text)
+        printf("%s\n", text);
+    free(text);
+}
+
+static int one_target(const args_t *args)
+{
+    if (args->positional_count != 1)
+        return cli_usage_error(args->command, "expected one BATCH or JOB, got %zu arguments",
+                               args->positional_count);
+    return EXIT_DONE;
+}
+
+static int table_or_json(const args_t *args, bool *json)
+{
+    format_kind_t kind;
+    if (cli_format(args, FORMAT_TABLE, &kind) != 0)
+        return EXIT_USAGE;
+    if (kind != FORMAT_TABLE && kind != FORMAT_JSON)
+        return cli_usage_error(args->command, "--format: expected table or json");
+    *json = kind == FORMAT_JSON;
+    return EXIT_DONE;
+}
+
+static double number_of(const cJSON *object, const char *name)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
+    return cJSON_IsNumber(item) ? item->valuedouble : 0;
+}
+
+int cmd_status(const args_t *args)
+{
+    bool json = false;
+    int rc = one_target(args);
+    if (rc == EXIT_DONE)
+        rc = table_or_json(args, &json);
+    if (rc != EXIT_DONE)
+        return rc;
+    client_conn_t *conn = cli_connect(args, &rc);
+    if (!conn)
+        return rc;
+    cJSON *body = NULL;
+    rc = query(args, conn, "status", args->positional[0], &body);
+    if (rc == EXIT_DONE) {
+        if (json)
+            print_line_json(body);
+        else {
+            const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "kind"));
+            printf("%s %s: %.0f jobs\n", kind ? kind : "target", args->positional[0],
+                   number_of(body, "total"));
+            static const char *const states[] = {
+                "queued", "running", "done", "failed", "dead", "cancelled"
+            };
+            for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+                printf("  %-10s %8.0f\n", states[i], number_of(body, states[i]));
+            const char *created = cJSON_GetStringValue(
+                cJSON_GetObjectItemCaseSensitive(body, "first_created"));
+            const char *finished = cJSON_GetStringValue(
+                cJSON_GetObjectItemCaseSensitive(body, "last_finished"));
+            if (created)
+                printf("  %-10s %s\n", "created", created);
+            if (finished)
+                printf("  %-10s %s\n", "finished", finished);
+        }
+    }
+    cJSON_Delete(body);
+    client_conn_destroy(&conn);
+    return rc;
+}
+
+/* A scalar for the stats table. */
+static void print_scalar(const cJSON *item)
+{
+    if (cJSON_IsNumber(item)) {
+        char number[32];
+        format_number(item->valuedouble, number);
+        fputs(number, stdout);
+    } else if (cJSON_IsBool(item))
+        fputs(cJSON_IsTrue(item) ? "yes" : "no", stdout);
+    else if (cJSON_IsString(item))
+        fputs(item->valuestring, stdout);
+    else
+        fputs("-", stdout);
+}
+
+static void print_stats(const cJSON *body)
+{
+    const cJSON *broker = cJSON_GetObjectItemCaseSensitive(body, "broker");
+    const cJSON *item;
+    printf("broker\n");
+    cJSON_ArrayForEach(item, broker) {
+        if (cJSON_IsObject(item)) {
+            printf("  %s\n", item->string);
+            const cJSON *counter;
+            cJSON_ArrayForEach(counter, item) {
+                printf("    %-24s ", counter->string);
+                print_scalar(counter);
+                fputc('\n', stdout);
+            }
+        } else {
+            printf("  %-26s ", item->string);
+            print_scalar(item);
+            fputc('\n', stdout);
+        }
+    }
+    const cJSON *workers = cJSON_GetObjectItemCaseSensitive(body, "workers");
+    printf("workers: %d\n", cJSON_GetArraySize(workers));
+    if (cJSON_GetArraySize(workers) == 0)
+        return;
+    static const char *const columns[] = {
+        "name", "credit", "in_flight", "last_heartbeat_ms", "done", "failed"
+    };
+    size_t name_width = 4;
+    const cJSON *worker;
+    cJSON_ArrayForEach(worker, workers) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(worker, "name"));
+        if (name && strlen(name) > name_width)
+            name_width = strlen(name);
+    }
+    printf("  %-*s %8s %10s %18s %10s %8s\n", (int) name_width, "NAME", "CREDIT", "IN_FLIGHT",
+           "LAST_HEARTBEAT_MS", "DONE", "FAILED");
+    cJSON_ArrayForEach(worker, workers) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(worker, "name"));
+        printf("  %-*s %8.0f %10.0f %18.0f %10.0f %8.0f\n", (int) name_width, name ? name : "?",
+               number_of(worker, columns[1]), number_of(worker, columns[2]),
+               number_of(worker, columns[3]), number_of(worker, columns[4]),
+               number_of(worker, columns[5]));
+    }
+}
+
+int cmd_stats(const args_t *args)
+{
+    if (args->positional_count != 0)
+        return cli_usage_error(args->command, "takes no arguments");
+    bool json = false;
+    int rc = table_or_json(args, &json);
+    if (rc != EXIT_DONE)
+        return rc;
+    client_conn_t *conn = cli_connect(args, &rc);
+    if (!conn)
+        return rc;
+    cJSON *body = NULL;
+    rc = query(args, conn, "stats", NULL, &body);
+    if (rc == EXIT_DONE) {
+        if (json)
+            print_line_json(body);
+        else
+            print_stats(body);
+    }
+    cJSON_Delete(body);
+    client_conn_destroy(&conn);
+    return rc;
+}
+
+/* cancel and retry: the broker changes what it finds and says how many;
+   it cannot tell "nothing to change" from "no such target", so ask the
+   status first to give 4 for a name that does not exist. */
+static int change(const args_t *args, const char *verb, const char *counter, const char *done)
+{
+    int rc = one_target(args);
+    if (rc != EXIT_DONE)
+        return rc;
+    client_conn_t *conn = cli_connect(args, &rc);
+    if (!conn)
+        return rc;
+    const char *target = args->positional[0];
+    cJSON *body = NULL;
+    rc = query(args, conn, "status", target, &body);
+    cJSON_Delete(body);
+    if (rc == EXIT_DONE)
+        rc = query(args, conn, verb, target, &body);
+    if (rc == EXIT_DONE) {
+        printf("%s: %s %.0f jobs\n", target, done, number_of(body, counter));
+        cJSON_Delete(body);
+    }
+    client_conn_destroy(&conn);
+    return rc;
+}
+
+int cmd_cancel(const args_t *args)
+{
+    return change(args, "cancel", "cancelled", "cancelled");
+}
+
+int cmd_retry(const args_t *args)
+{
+    return change(args, "retry", "requeued", "requeued");
+}

@@ -1,0 +1,499 @@
+/*  format.c - result output formats. See format.h. */
+#include "format.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A growing text buffer; `failed` sticks once memory ran out. */
+typedef struct {
+    char *data;
+    size_t size;
+    size_t capacity;
+    bool failed;
+} buffer_t;
+
+static void buffer_append(buffer_t *self, const char *text, size_t length)
+{
+    if (self->failed)
+        return;
+    if (self->size + length + 1 > self->capacity) {
+        size_t capacity = self->capacity ? self->capacity : 4096;
+        while (self->size + length + 1 > capacity)
+            capacity *= 2;
+        char *grown = realloc(self->data, capacity);
+        if (!grown) {
+            self->failed = true;
+            return;
+        }
+        self->data = grown;
+        self->capacity = capacity;
+    }
+    memcpy(self->data + self->size, text, length);
+    self->size += length;
+    self->data[self->size] = '\0';
+}
+
+static void buffer_puts(buffer_t *self, const char *text)
+{
+    buffer_append(self, text, strlen(text));
+}
+
+/* One table row: the cells of the columns below. */
+#define TABLE_COLUMNS 7
+static const char *const table_headers[TABLE_COLUMNS] = {
+    "UNIT", "STANDARD", "MATURITY", "READINESS", "MAJOR", "MINOR", "OBS"
+};
+static const bool table_right_aligned[TABLE_COLUMNS] = {
+    false, false, true, false, true, true, true
+};
+
+typedef struct {
+    char *cells[TABLE_COLUMNS];
+} table_row_t;
+
+struct _format_t {
+    format_kind_t kind;
+    FILE *out;
+    size_t count;
+    bool failed;
+    /* json: the assessments and unfinished jobs, printed at the end so a
+       broken run never leaves half a document on stdout. */
+    buffer_t assessments;
+    buffer_t jobs;
+    /* table */
+    table_row_t *rows;
+    size_t row_count, row_capacity;
+    size_t ready, conditional, not_ready, not_applicable, major, minor;
+    /* csv */
+    bool header_done;
+};
+
+int format_kind_parse(const char *name, format_kind_t *kind)
+{
+    static const char *const names[] = { "table", "json", "jsonl", "csv" };
+    for (int i = 0; i < 4; i++)
+        if (name && strcmp(name, names[i]) == 0) {
+            *kind = (format_kind_t) i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *format_kind_name(format_kind_t kind)
+{
+    switch (kind) {
+    case FORMAT_TABLE: return "table";
+    case FORMAT_JSON: return "json";
+    case FORMAT_JSONL: return "jsonl";
+    case FORMAT_CSV: return "csv";
+    }
+    return "table";
+}
+
+bool format_needs_full(format_kind_t kind)
+{
+    return kind == FORMAT_JSON || kind == FORMAT_CSV;
+}
+
+format_t *format_new(format_kind_t kind, FILE *out)
+{
+    format_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->kind = kind;
+    self->out = out;
+    return self;
+}
+
+void format_destroy(format_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    format_t *self = *self_p;
+    for (size_t i = 0; i < self->row_count; i++)
+        for (int column = 0; column < TABLE_COLUMNS; column++)
+            free(self->rows[i].cells[column]);
+    free(self->rows);
+    free(self->assessments.data);
+    free(self->jobs.data);
+    free(self);
+    *self_p = NULL;
+}
+
+size_t format_count(const format_t *self)
+{
+    return self->count;
+}
+
+void format_number(double value, char out[32])
+{
+    if (!isfinite(value)) {
+        snprintf(out, 32, "%s", "");
+        return;
+    }
+    double rounded = round(value * 100.0) / 100.0;
+    if (rounded == 0)
+        rounded = 0;    /* no "-0" */
+    if (fabs(rounded - round(rounded)) < 1e-9 && fabs(rounded) < 1e15) {
+        snprintf(out, 32, "%.0f", round(rounded));
+        return;
+    }
+    snprintf(out, 32, "%.2f", rounded);
+    size_t length = strlen(out);
+    while (length > 0 && out[length - 1] == '0')
+        out[--length] = '\0';
+}
+
+char *format_csv_field(const char *text)
+{
+    if (!text)
+        text = "";
+    size_t length = strlen(text);
+    bool quote = strpbrk(text, ",\"\r\n") != NULL
+              || (length > 0 && (text[0] == ' ' || text[0] == '\t'
+                                 || text[length - 1] == ' ' || text[length - 1] == '\t'));
+    if (!quote)
+        return strdup(text);
+    size_t quotes = 0;
+    for (const char *at = text; *at; at++)
+        quotes += *at == '"';
+    char *field = malloc(length + quotes + 3), *cursor = field;
+    if (!field)
+        return NULL;
+    *cursor++ = '"';
+    for (const char *at = text; *at; at++) {
+        if (*at == '"')
+            *cursor++ = '"';
+        *cursor++ = *at;
+    }
+    *cursor++ = '"';
+    *cursor = '\0';
+    return field;
+}
+
+/* ---- helpers reading a result document --------------------------------- */
+
+static const char *get_string(const cJSON *object, const char *name)
+{
+    const char *value = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, name));
+    return value ? value : "";
+}
+
+/* Any scalar as text: strings as they are, numbers by format_number,
+   booleans as true/false, null and absent as "". */
+static void scalar_text(const cJSON *item, char *out, size_t out_size)
+{
+    if (cJSON_IsString(item))
+        snprintf(out, out_size, "%s", item->valuestring);
+    else if (cJSON_IsNumber(item)) {
+        char number[32];
+        format_number(item->valuedouble, number);
+        snprintf(out, out_size, "%s", number);
+    } else if (cJSON_IsBool(item))
+        snprintf(out, out_size, "%s", cJSON_IsTrue(item) ? "true" : "false");
+    else
+        snprintf(out, out_size, "%s", "");
+}
+
+void format_sort_assessments(cJSON *assessments)
+{
+    int count = cJSON_GetArraySize(assessments);
+    if (count < 2)
+        return;
+    cJSON **items = malloc((size_t) count * sizeof *items);
+    if (!items)
+        return;
+    for (int i = 0; i < count; i++)
+        items[i] = cJSON_DetachItemFromArray(assessments, 0);
+    size_t *order = malloc((size_t) count * sizeof *order);
+    if (order) {
+        for (int i = 0; i < count; i++)
+            order[i] = (size_t) i;
+        /* Insertion sort: stable, and a unit has a handful of standards. */
+        for (int i = 1; i < count; i++) {
+            size_t current = order[i];
+            int j = i - 1;
+            while (j >= 0 && strcmp(get_string(items[order[j]], "standard"),
+                                    get_string(items[current], "standard")) > 0) {
+                order[j + 1] = order[j];
+                j--;
+            }
+            order[j + 1] = current;
+        }
+        for (int i = 0; i < count; i++)
+            cJSON_AddItemToArray(assessments, items[order[i]]);
+        free(order);
+    } else
+        for (int i = 0; i < count; i++)
+            cJSON_AddItemToArray(assessments, items[i]);
+    free(items);
+}
+
+cJSON *format_jsonl_object(const cJSON *assessment)
+{
+    static const char *const keys[] = {
+        "unit", "unit_name", "org", "standard", "edition", "as_of", "maturity",
+        "readiness", "major_nc", "minor_nc", "observations"
+    };
+    cJSON *object = cJSON_CreateObject();
+    if (!object)
+        return NULL;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const cJSON *item = cJSON_GetObjectItemCaseSensitive(assessment, keys[i]);
+        if (item && !cJSON_AddItemToObject(object, keys[i], cJSON_Duplicate(item, true))) {
+            cJSON_Delete(object);
+            return NULL;
+        }
+    }
+    return object;
+}
+
+/* ---- per format ----------------------------------------------------------- */
+
+static int print_json_line(format_t *self, const cJSON *object)
+{
+    char *text = cJSON_PrintUnformatted(object);
+    if (!text)
+        return -1;
+    fputs(text, self->out);
+    fputc('\n', self->out);
+    free(text);
+    return 0;
+}
+
+static int add_to_json(format_t *self, buffer_t *buffer, const cJSON *item)
+{
+    char *text = cJSON_PrintUnformatted(item);
+    if (!text)
+        return -1;
+    if (buffer->size)
+        buffer_append(buffer, ",", 1);
+    buffer_puts(buffer, text);
+    free(text);
+    return buffer->failed ? -1 : 0;
+}
+
+static int add_table_row(format_t *self, const cJSON *assessment)
+{
+    if (self->row_count == self->row_capacity) {
+        size_t capacity = self->row_capacity ? self->row_capacity * 2 : 64;
+        table_row_t *grown = realloc(self->rows, capacity * sizeof *grown);
+        if (!grown)
+            return -1;
+        self->rows = grown;
+        self->row_capacity = capacity;
+    }
+    table_row_t *row = &self->rows[self->row_count];
+    char maturity[32] = "";
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(assessment, "maturity");
+    if (cJSON_IsNumber(item))
+        snprintf(maturity, sizeof maturity, "%.2f", item->valuedouble);
+    static const char *const fields[TABLE_COLUMNS] = {
+        "unit", "standard", NULL, "readiness", "major_nc", "minor_nc", "observations"
+    };
+    for (int column = 0; column < TABLE_COLUMNS; column++) {
+        char cell[512];
+        if (fields[column])
+            scalar_text(cJSON_GetObjectItemCaseSensitive(assessment, fields[column]), cell,
+                        sizeof cell);
+        else
+            snprintf(cell, sizeof cell, "%s", maturity);
+        row->cells[column] = strdup(cell);
+        if (!row->cells[column]) {
+            for (int done = 0; done < column; done++)
+                free(row->cells[done]);
+            return -1;
+        }
+    }
+    self->row_count++;
+
+    const char *readiness = get_string(assessment, "readiness");
+    if (strcmp(readiness, "ready") == 0)
+        self->ready++;
+    else if (strcmp(readiness, "conditional") == 0)
+        self->conditional++;
+    else if (strcmp(readiness, "not_ready") == 0)
+        self->not_ready++;
+    else
+        self->not_applicable++;
+    const cJSON *major = cJSON_GetObjectItemCaseSensitive(assessment, "major_nc");
+    const cJSON *minor = cJSON_GetObjectItemCaseSensitive(assessment, "minor_nc");
+    self->major += cJSON_IsNumber(major) && major->valuedouble > 0 ? (size_t) major->valuedouble : 0;
+    self->minor += cJSON_IsNumber(minor) && minor->valuedouble > 0 ? (size_t) minor->valuedouble : 0;
+    return 0;
+}
+
+#define CSV_COLUMNS 15
+static const char *const csv_headers[CSV_COLUMNS] = {
+    "unit", "org", "standard", "edition", "as_of", "clause", "parent", "title",
+    "applicable", "assessed", "level", "status", "major", "minor", "observations"
+};
+
+static void csv_row(format_t *self, const char *const cells[CSV_COLUMNS])
+{
+    for (int column = 0; column < CSV_COLUMNS; column++) {
+        char *field = format_csv_field(cells[column]);
+        if (column)
+            fputc(',', self->out);
+        fputs(field ? field : "", self->out);
+        free(field);
+    }
+    fputc('\n', self->out);
+}
+
+static int add_csv_rows(format_t *self, const cJSON *assessment)
+{
+    if (!self->header_done) {
+        csv_row(self, csv_headers);
+        self->header_done = true;
+    }
+    const cJSON *clauses = cJSON_GetObjectItemCaseSensitive(assessment, "clauses");
+    const cJSON *findings = cJSON_GetObjectItemCaseSensitive(assessment, "findings");
+    const cJSON *clause;
+    cJSON_ArrayForEach(clause, clauses) {
+        const char *clause_id = get_string(clause, "id");
+        /* Findings per severity for this clause. */
+        int major = 0, minor = 0, observations = 0;
+        const cJSON *finding;
+        cJSON_ArrayForEach(finding, findings) {
+            if (strcmp(get_string(finding, "clause"), clause_id) != 0)
+                continue;
+            const char *severity = get_string(finding, "severity");
+            major += strcmp(severity, "major") == 0;
+            minor += strcmp(severity, "minor") == 0;
+            observations += strcmp(severity, "observation") == 0;
+        }
+        char text[CSV_COLUMNS][1024];
+        scalar_text(cJSON_GetObjectItemCaseSensitive(assessment, "unit"), text[0], sizeof text[0]);
+        scalar_text(cJSON_GetObjectItemCaseSensitive(assessment, "org"), text[1], sizeof text[1]);
+        scalar_text(cJSON_GetObjectItemCaseSensitive(assessment, "standard"), text[2], sizeof text[2]);
+        scalar_text(cJSON_GetObjectItemCaseSensitive(assessment, "edition"), text[3], sizeof text[3]);
+        scalar_text(cJSON_GetObjectItemCaseSensitive(assessment, "as_of"), text[4], sizeof text[4]);
+        scalar_text(cJSON_GetObjectItemCaseSensitive(clause, "id"), text[5], sizeof text[5]);
+        scalar_text(cJSON_GetObjectItemCaseSensitive(clause, "parent"), text[6], sizeof text[6]);
+        scalar_text(cJSON_GetObjectItemCaseSensitive(clause, "title"), text[7], sizeof text[7]);
+        scalar_text(cJSON_GetObjectItemCaseSensitive(clause, "applicable"), text[8], sizeof text[8]);
+        scalar_text(cJSON_GetObjectItemCaseSensitive(clause, "assessed"), text[9], sizeof text[9]);
+        scalar_text(cJSON_GetObjectItemCaseSensitive(clause, "level"), text[10], sizeof text[10]);
+        scalar_text(cJSON_GetObjectItemCaseSensitive(clause, "status"), text[11], sizeof text[11]);
+        snprintf(text[12], sizeof text[12], "%d", major);
+        snprintf(text[13], sizeof text[13], "%d", minor);
+        snprintf(text[14], sizeof text[14], "%d", observations);
+        const char *cells[CSV_COLUMNS];
+        for (int column = 0; column < CSV_COLUMNS; column++)
+            cells[column] = text[column];
+        csv_row(self, cells);
+    }
+    return 0;
+}
+
+int format_assessment(format_t *self, const cJSON *assessment)
+{
+    int rc = 0;
+    switch (self->kind) {
+    case FORMAT_TABLE:
+        rc = add_table_row(self, assessment);
+        break;
+    case FORMAT_JSON:
+        rc = add_to_json(self, &self->assessments, assessment);
+        break;
+    case FORMAT_JSONL: {
+        cJSON *object = format_jsonl_object(assessment);
+        rc = object ? print_json_line(self, object) : -1;
+        cJSON_Delete(object);
+        break;
+    }
+    case FORMAT_CSV:
+        rc = add_csv_rows(self, assessment);
+        break;
+    }
+    if (rc == 0)
+        self->count++;
+    else
+        self->failed = true;
+    return rc;
+}
+
+int format_unfinished_job(format_t *self, const cJSON *job)
+{
+    if (self->kind != FORMAT_JSON)
+        return 0;
+    /* The job without its (empty) assessments: what and why. */
+    cJSON *copy = cJSON_Duplicate(job, true);
+    if (!copy)
+        return -1;
+    cJSON_DeleteItemFromObjectCaseSensitive(copy, "assessments");
+    int rc = add_to_json(self, &self->jobs, copy);
+    cJSON_Delete(copy);
+    if (rc)
+        self->failed = true;
+    return rc;
+}
+
+static void print_table(format_t *self)
+{
+    size_t width[TABLE_COLUMNS];
+    for (int column = 0; column < TABLE_COLUMNS; column++) {
+        width[column] = strlen(table_headers[column]);
+        for (size_t i = 0; i < self->row_count; i++) {
+            size_t length = strlen(self->rows[i].cells[column]);
+            if (length > width[column])
+                width[column] = length;
+        }
+    }
+    for (size_t i = 0; i <= self->row_count; i++) {
+        const char *const *cells = i == 0 ? table_headers
+                                          : (const char *const *) self->rows[i - 1].cells;
+        for (int column = 0; column < TABLE_COLUMNS; column++) {
+            const char *separator = column ? "  " : "";
+            bool last = column == TABLE_COLUMNS - 1;
+            if (table_right_aligned[column])
+                fprintf(self->out, "%s%*s", separator, (int) width[column], cells[column]);
+            else if (last)
+                fprintf(self->out, "%s%s", separator, cells[column]);
+            else
+                fprintf(self->out, "%s%-*s", separator, (int) width[column], cells[column]);
+        }
+        fputc('\n', self->out);
+    }
+    fprintf(self->out, "%zu assessment%s: %zu ready, %zu conditional, %zu not ready, %zu n/a; "
+            "%zu major NC, %zu minor NC\n", self->row_count, self->row_count == 1 ? "" : "s",
+            self->ready, self->conditional, self->not_ready, self->not_applicable, self->major,
+            self->minor);
+}
+
+int format_finish(format_t *self)
+{
+    if (self->failed)
+        return -1;
+    switch (self->kind) {
+    case FORMAT_TABLE:
+        print_table(self);
+        break;
+    case FORMAT_JSON:
+        fputs("{\"assessments\":[", self->out);
+        if (self->assessments.size)
+            fputs(self->assessments.data, self->out);
+        fputc(']', self->out);
+        if (self->jobs.size) {
+            fputs(",\"jobs\":[", self->out);
+            fputs(self->jobs.data, self->out);
+            fputc(']', self->out);
+        }
+        fputs("}\n", self->out);
+        break;
+    case FORMAT_JSONL:
+        break;
+    case FORMAT_CSV:
+        /* An empty result still has its header, so readers see columns. */
+        if (!self->header_done) {
+            csv_row(self, csv_headers);
+            self->header_done = true;
+        }
+        break;
+    }
+    if (fflush(self->out) != 0 || ferror(self->out))
+        return -1;
+    return 0;
+}

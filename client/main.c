@@ -1,0 +1,358 @@
+/*  main.c - `assay`, the Assay CLI: subcommand dispatch, usage and help
+    texts, and the helpers every subcommand uses to reach the broker and
+    turn failures into the exit codes of the contract (DESIGN.md).
+*/
+#include "commands.h"
+#include "signals.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_CODES \
+    "Exit codes:\n" \
+    "  0    done, and within the --fail-on policy (default policy: none)\n" \
+    "  1    done, but the policy is breached (a unit not ready, a major NC,\n" \
+    "       maturity below a threshold)\n" \
+    "  2    bad usage or bad input; the message names the file and the field\n" \
+    "  3    some jobs failed or were dead-lettered\n" \
+    "  4    no such batch or job\n" \
+    "  75   broker or database unavailable, nothing accepted: retry later\n" \
+    "  124  --wait/wait timed out; the jobs go on, wait again to re-attach\n" \
+    "  130  interrupted (SIGINT) while waiting; 143: SIGTERM. The jobs go on.\n"
+
+#define BROKER_OPTIONS \
+    "  --broker ENDPOINT     the broker's client endpoint (default: $ASSAY_BROKER,\n" \
+    "                        else " UTIL_DEFAULT_BROKER ")\n"
+
+#define COMMON_OPTIONS \
+    "  -v, --verbose         say more on stderr\n" \
+    "  -q, --quiet           say less on stderr (no progress)\n" \
+    "  -h, --help            this help\n"
+
+#define POLICY_HELP \
+    "  --fail-on POLICY      exit 1 when a result breaches POLICY, a comma list of:\n" \
+    "                        none (default), major (a major NC), minor (a minor or\n" \
+    "                        major NC), not-ready, conditional (not ready or only\n" \
+    "                        conditionally), maturity<X (X from 0 to 5)\n"
+
+#define FORMAT_HELP \
+    "  -f, --format FORMAT   table (default), json (one document, the last line),\n" \
+    "                        jsonl (one object per unit x standard), csv (one row\n" \
+    "                        per unit x standard x clause)\n"
+
+typedef struct {
+    const char *name;
+    int (*run)(const args_t *args);
+    unsigned options;
+    const char *usage;
+} command_t;
+
+static const command_t commands[] = {
+    { "submit", cmd_submit,
+      ARG_COMMON | ARG_BROKER | ARG_CATALOGS | ARG_STANDARD | ARG_BATCH | ARG_KEY | ARG_WAIT
+          | ARG_TIMEOUT | ARG_FAIL_ON,
+      "usage: assay submit FILE|DIR|- ... [--standard ID[,ID...]|all] [--batch NAME]\n"
+      "                    [--key KEY] [--wait] [--timeout S] [--fail-on POLICY]\n"
+      "\n"
+      "Validate every evidence bundle, then submit one job per bundle to the broker.\n"
+      "A folder is walked recursively for *.json (in sorted order); - reads stdin\n"
+      "(one bundle, or JSON Lines: one bundle per line). Nothing is submitted when\n"
+      "any bundle is invalid. Prints the batch name on stdout.\n"
+      "\n"
+      "  --standard LIST       catalog ids, comma-separated, or all (default: all)\n"
+      "  --batch NAME          the batch to file the jobs under (default: a new\n"
+      "                        batch-YYYYmmdd-HHMMSS-PID, printed on stderr)\n"
+      "  --key KEY             idempotency key (default: a hash of unit, standards\n"
+      "                        and bundle); with several bundles each gets KEY/UNIT\n"
+      "  --wait                wait until every job of the batch finished\n"
+      "  --timeout S           give up waiting after S seconds (exit 124)\n"
+      POLICY_HELP
+      "  --catalogs DIRS       extra catalog folders for local validation\n"
+      "                        (default: $ASSAY_CATALOGS)\n"
+      BROKER_OPTIONS
+      "  -v, --verbose         print one line per job on stdout (job, unit, new or\n"
+      "                        existing, file) before the batch name\n"
+      "  -q, --quiet           no progress on stderr\n"
+      "  -h, --help            this help\n" },
+    { "wait", cmd_wait, ARG_COMMON | ARG_BROKER | ARG_TIMEOUT | ARG_FAIL_ON | ARG_FORMAT,
+      "usage: assay wait BATCH|JOB [--timeout S] [--fail-on POLICY]\n"
+      "\n"
+      "Wait until no job of the batch (or the job) is queued or running. Shows a\n"
+      "progress bar when stderr is a terminal, else a line every 10%. Exits 0, or\n"
+      "1 (policy breached), 3 (jobs failed or dead), 4, 75, 124 (timeout), 130/143.\n"
+      "Interrupting a wait cancels nothing: wait again to re-attach.\n"
+      "\n"
+      "  --timeout S           give up after S seconds (exit 124; the jobs go on)\n"
+      POLICY_HELP
+      "  -f, --format json     print the final status as JSON on stdout\n"
+      BROKER_OPTIONS COMMON_OPTIONS },
+    { "status", cmd_status, ARG_COMMON | ARG_BROKER | ARG_FORMAT,
+      "usage: assay status BATCH|JOB [--format table|json]\n"
+      "\n"
+      "The number of jobs of the batch (or the job) in each state: queued,\n"
+      "running, done, failed, dead, cancelled.\n"
+      "\n"
+      "  -f, --format FORMAT   table (default) or json (one line)\n"
+      BROKER_OPTIONS COMMON_OPTIONS },
+    { "results", cmd_results, ARG_COMMON | ARG_BROKER | ARG_FORMAT | ARG_FAIL_ON,
+      "usage: assay results BATCH|JOB [--format table|json|jsonl|csv] [--fail-on POLICY]\n"
+      "\n"
+      "Print the stored results of a batch or job. Jobs that failed, were\n"
+      "dead-lettered or are not finished are named on stderr (exit 3 when some\n"
+      "failed).\n"
+      "\n"
+      FORMAT_HELP POLICY_HELP BROKER_OPTIONS COMMON_OPTIONS },
+    { "check", cmd_check, ARG_COMMON | ARG_CATALOGS | ARG_STANDARD | ARG_FORMAT | ARG_FAIL_ON,
+      "usage: assay check BUNDLE|DIR|- ... [--standard ID[,ID...]|all] [--format ...]\n"
+      "                   [--fail-on POLICY]\n"
+      "\n"
+      "Assess bundles here, offline (no broker, no database), with the same\n"
+      "engine the workers use; prints exactly what `assay results` prints for\n"
+      "the same bundles.\n"
+      "\n"
+      "  --standard LIST       catalog ids, comma-separated, or all (default: all)\n"
+      FORMAT_HELP POLICY_HELP
+      "  --catalogs DIRS       extra catalog folders, colon-separated (default:\n"
+      "                        $ASSAY_CATALOGS), added to the bundled ones\n"
+      COMMON_OPTIONS },
+    { "catalogs", cmd_catalogs, ARG_COMMON | ARG_CATALOGS | ARG_FORMAT,
+      "usage: assay catalogs list|show ID|kinds|lint FILE [--format table|json]\n"
+      "\n"
+      "  list                  the loaded catalogs (standard, edition, clauses)\n"
+      "  show ID               one catalog's clauses and checks\n"
+      "  kinds                 the evidence kinds the catalogs declare\n"
+      "  lint FILE             validate a catalog file; every problem is printed\n"
+      "                        on stderr with its JSON pointer and a hint; exit 2\n"
+      "                        when there are errors\n"
+      "\n"
+      "  -f, --format FORMAT   table (default) or json\n"
+      "  --catalogs DIRS       extra catalog folders, colon-separated (default:\n"
+      "                        $ASSAY_CATALOGS), added to the bundled ones\n"
+      COMMON_OPTIONS },
+    { "stats", cmd_stats, ARG_COMMON | ARG_BROKER | ARG_FORMAT,
+      "usage: assay stats [--format table|json]\n"
+      "\n"
+      "The broker's counters, queues and workers.\n"
+      "\n"
+      "  -f, --format FORMAT   table (default) or json (one line)\n"
+      BROKER_OPTIONS COMMON_OPTIONS },
+    { "cancel", cmd_cancel, ARG_COMMON | ARG_BROKER,
+      "usage: assay cancel BATCH|JOB\n"
+      "\n"
+      "Take the queued jobs of a batch (or the job) out of play. A running job\n"
+      "finishes its attempt; finished jobs are not touched.\n"
+      "\n"
+      BROKER_OPTIONS COMMON_OPTIONS },
+    { "retry", cmd_retry, ARG_COMMON | ARG_BROKER,
+      "usage: assay retry BATCH|JOB\n"
+      "\n"
+      "Queue the failed and dead-lettered jobs of a batch (or the job) again,\n"
+      "with a fresh budget of attempts.\n"
+      "\n"
+      BROKER_OPTIONS COMMON_OPTIONS },
+};
+
+#define COMMAND_COUNT (sizeof commands / sizeof commands[0])
+
+static const char main_usage[] =
+    "usage: assay COMMAND [ARGS] [--help]\n"
+    "\n"
+    "Assess business units against management-system and security standards\n"
+    "from their evidence, at batch scale, through an Assay broker.\n"
+    "\n"
+    "Commands:\n"
+    "  submit FILE|DIR|- ... [--standard ID[,ID...]|all] [--batch NAME]\n"
+    "         [--key KEY] [--wait] [--timeout S] [--fail-on POLICY]\n"
+    "  status BATCH|JOB                 counts of jobs by state\n"
+    "  wait BATCH|JOB [--timeout S]     until every job finished\n"
+    "  results BATCH|JOB [--format table|json|jsonl|csv]\n"
+    "  check BUNDLE... [--standard ...] [--format ...]   offline, no broker\n"
+    "  catalogs list|show ID|kinds|lint FILE\n"
+    "  cancel BATCH|JOB                 take queued jobs out of play\n"
+    "  retry BATCH|JOB                  queue failed and dead jobs again\n"
+    "  stats                            broker, queues, workers\n"
+    "\n"
+    "`assay COMMAND --help` describes each. Results go to stdout, diagnostics\n"
+    "to stderr.\n"
+    "\n"
+    "Environment:\n"
+    "  ASSAY_BROKER          the broker's client endpoint (" UTIL_DEFAULT_BROKER ");\n"
+    "                        --broker overrides\n"
+    "  ASSAY_CATALOGS        extra catalog folders, colon-separated; --catalogs\n"
+    "                        overrides\n"
+    "  ASSAY_BROKER_TIMEOUT  seconds without an answer before the broker counts\n"
+    "                        as unavailable (10)\n"
+    "\n"
+    EXIT_CODES;
+
+static const command_t *find_command(const char *name)
+{
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+int cli_usage_error(const char *command, const char *format, ...)
+{
+    fprintf(stderr, "assay %s: ", command);
+    va_list arguments;
+    va_start(arguments, format);
+    vfprintf(stderr, format, arguments);
+    va_end(arguments);
+    fputc('\n', stderr);
+    const command_t *found = find_command(command);
+    fputs(found ? found->usage : main_usage, stderr);
+    return EXIT_USAGE;
+}
+
+const char *cli_broker(const args_t *args)
+{
+    return args->broker ? args->broker : util_env("ASSAY_BROKER", UTIL_DEFAULT_BROKER);
+}
+
+client_conn_t *cli_connect(const args_t *args, int *exit_code)
+{
+    char error[512];
+    client_conn_t *conn = client_conn_new(cli_broker(args), error, sizeof error);
+    if (!conn) {
+        fprintf(stderr, "assay %s: %s\n", args->command, error);
+        *exit_code = EXIT_USAGE;
+    }
+    return conn;
+}
+
+int cli_request_failed(const char *command, const char *what, client_conn_result_t result,
+                       uint32_t code, const cJSON *body)
+{
+    if (result == CLIENT_CONN_INTERRUPTED) {
+        fprintf(stderr, "assay %s: interrupted\n", command);
+        return signals_exit_code();
+    }
+    if (result == CLIENT_CONN_UNAVAILABLE) {
+        fprintf(stderr, "assay %s: %s: the broker did not answer: unavailable, retry later\n",
+                command, what);
+        return EXIT_UNAVAILABLE;
+    }
+    const char *error = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "error"));
+    switch (code) {
+    case ASSAY_CODE_NOT_FOUND:
+        fprintf(stderr, "assay %s: %s: no such batch or job\n", command, what);
+        return EXIT_NOT_FOUND;
+    case ASSAY_CODE_RETRY:
+        fprintf(stderr, "assay %s: %s: %s; retry later\n", command, what,
+                error ? error : "broker or database unavailable");
+        return EXIT_UNAVAILABLE;
+    case ASSAY_CODE_BAD_INPUT:
+        fprintf(stderr, "assay %s: %s: %s\n", command, what, error ? error : "refused as bad input");
+        return EXIT_USAGE;
+    default:
+        /* A code this client does not know: say so, and let schedulers
+           retry rather than treat it as a verdict. */
+        fprintf(stderr, "assay %s: %s: unexpected answer code %u%s%s\n", command, what,
+                (unsigned) code, error ? ": " : "", error ? error : "");
+        return EXIT_UNAVAILABLE;
+    }
+}
+
+int cli_format(const args_t *args, format_kind_t fallback, format_kind_t *kind)
+{
+    *kind = fallback;
+    if (!args->format)
+        return 0;
+    if (format_kind_parse(args->format, kind) != 0) {
+        cli_usage_error(args->command, "unknown format '%s'", args->format);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_policy(const args_t *args, policy_t *policy)
+{
+    char error[256];
+    if (policy_parse(policy, args->fail_on, error, sizeof error) != 0) {
+        cli_usage_error(args->command, "%s", error);
+        return -1;
+    }
+    return 0;
+}
+
+/* Global options may also come before the command ("assay --broker X
+   status b"): move them after it, where the command's parser sees them. */
+static int reorder(int argc, char **argv, char ***reordered)
+{
+    int first = 1;
+    while (first < argc && argv[first][0] == '-' && strcmp(argv[first], "-") != 0) {
+        const char *arg = argv[first];
+        bool takes_value = (strcmp(arg, "--broker") == 0 || strcmp(arg, "--catalogs") == 0
+                            || strcmp(arg, "--format") == 0 || strcmp(arg, "-f") == 0);
+        first += takes_value && first + 1 < argc ? 2 : 1;
+    }
+    char **out = calloc((size_t) argc + 1, sizeof *out);
+    if (!out)
+        return -1;
+    int count = 0;
+    if (first < argc)
+        out[count++] = argv[first];
+    for (int i = 1; i < first; i++)
+        out[count++] = argv[i];
+    for (int i = first + 1; i < argc; i++)
+        out[count++] = argv[i];
+    *reordered = out;
+    return first < argc ? count : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(main_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
+        || strcmp(argv[1], "help") == 0) {
+        const command_t *about = argc > 2 ? find_command(argv[2]) : NULL;
+        fputs(about ? about->usage : main_usage, stdout);
+        return EXIT_DONE;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("assay %s\n", ASSAY_VERSION);
+        return EXIT_DONE;
+    }
+    char **reordered = NULL;
+    int count = reorder(argc, argv, &reordered);
+    if (count <= 0) {
+        free(reordered);
+        fputs("assay: no command given\n", stderr);
+        fputs(main_usage, stderr);
+        return EXIT_USAGE;
+    }
+    const command_t *command = find_command(reordered[0]);
+    if (!command) {
+        fprintf(stderr, "assay: unknown command '%s'\n", reordered[0]);
+        fputs(main_usage, stderr);
+        free(reordered);
+        return EXIT_USAGE;
+    }
+    args_t args;
+    char error[512];
+    int rc;
+    if (args_parse(&args, count, reordered, command->options, error, sizeof error) != 0)
+        rc = cli_usage_error(command->name, "%s", error);
+    else if (args.help) {
+        fputs(command->usage, stdout);
+        rc = EXIT_DONE;
+    } else {
+        signals_install();
+        rc = command->run(&args);
+    }
+    args_free(&args);
+    free(reordered);
+    /* A closed stdout (e.g. `| head`) must not turn success into a crash
+       or silence a write error. */
+    if (fflush(stdout) != 0 && rc == EXIT_DONE)
+        rc = EXIT_USAGE;
+    return rc;
+}
