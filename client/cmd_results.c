@@ -16,7 +16,7 @@
    fewer per page keep each REPLY a few MiB at most. */
 #define PAGE_SUMMARY 1000
 #define PAGE_FULL 100
-#define BREACHES_SHOWN 20
+#define LINES_SHOWN 20
 
 static const char *text_or(const cJSON *object, const char *name, const char *fallback)
 {
@@ -32,7 +32,7 @@ void results_sink_assessment(results_sink_t *self, const cJSON *assessment)
     char reason[256];
     if (self->policy && policy_breached(self->policy, assessment, reason, sizeof reason)) {
         self->breaches++;
-        if (self->breaches <= BREACHES_SHOWN)
+        if (self->breaches <= LINES_SHOWN)
             fprintf(stderr, "assay %s: --fail-on %s: %s %s: %s\n", self->command,
                     self->policy_text ? self->policy_text : "", text_or(assessment, "unit", "?"),
                     text_or(assessment, "standard", "?"), reason);
@@ -72,20 +72,31 @@ void results_sink_job(results_sink_t *self, cJSON *job)
         self->jobs_unfinished++;
     if (self->format && format_unfinished_job(self->format, job) != 0)
         self->output_failed = true;
-    const char *error = last_error(job);
-    fprintf(stderr, "assay %s: job %.0f (unit %s): %s%s%s\n", self->command,
-            cJSON_IsNumber(id) ? id->valuedouble : 0.0, unit, state,
-            error ? ": " : "", error ? error : "");
+    /* Name the jobs that will not have results (up to a screenful); jobs
+       still on their way are only counted. */
+    bool final = strcmp(state, "queued") != 0 && strcmp(state, "running") != 0;
+    if (final && ++self->jobs_noted <= LINES_SHOWN) {
+        const char *error = last_error(job);
+        fprintf(stderr, "assay %s: job %.0f (unit %s): %s%s%s\n", self->command,
+                cJSON_IsNumber(id) ? id->valuedouble : 0.0, unit, state,
+                error ? ": " : "", error ? error : "");
+    }
 }
 
 int results_sink_finish(results_sink_t *self)
 {
-    if (self->breaches > BREACHES_SHOWN)
+    if (self->breaches > LINES_SHOWN)
         fprintf(stderr, "assay %s: ... and %zu more\n", self->command,
-                self->breaches - BREACHES_SHOWN);
+                self->breaches - LINES_SHOWN);
     if (self->breaches)
         fprintf(stderr, "assay %s: %zu of %zu assessments breach --fail-on %s\n", self->command,
                 self->breaches, self->assessments, self->policy_text ? self->policy_text : "");
+    if (self->jobs_noted > LINES_SHOWN)
+        fprintf(stderr, "assay %s: ... and %zu more jobs without results\n", self->command,
+                self->jobs_noted - LINES_SHOWN);
+    if (self->jobs_cancelled)
+        fprintf(stderr, "assay %s: %zu jobs were cancelled\n", self->command,
+                self->jobs_cancelled);
     if (self->jobs_unfinished)
         fprintf(stderr, "assay %s: %zu jobs not finished yet (queued or running)\n",
                 self->command, self->jobs_unfinished);

@@ -72,6 +72,7 @@ typedef struct {
     size_t jobs_failed;       /* failed or dead */
     size_t jobs_unfinished;   /* queued or running */
     size_t jobs_cancelled;
+    size_t jobs_noted;        /* named on stderr so far */
     bool output_failed;
 } results_sink_t;
 
