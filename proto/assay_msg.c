@@ -623,9 +623,11 @@ static assay_msg_t *s_decode(zmsg_t *msg, bool with_routing_id)
             s_say(s_reason, sizeof s_reason,
                   "frame 0 (signature): protocol version %c%c not supported, expected %s",
                   data[5], data[6], &ASSAY_PROTO_SIGNATURE[5]);
+        else if (size != SIGNATURE_SIZE)
+            s_say(s_reason, sizeof s_reason, "frame 0 (signature): expected %d bytes, got %zu",
+                  SIGNATURE_SIZE, size);
         else
-            s_say(s_reason, sizeof s_reason, "frame 0 (signature): expected %s (%d bytes), got %zu bytes",
-                  ASSAY_PROTO_SIGNATURE, SIGNATURE_SIZE, size);
+            s_say(s_reason, sizeof s_reason, "frame 0 (signature): not %s", ASSAY_PROTO_SIGNATURE);
         return NULL;
     }
 
