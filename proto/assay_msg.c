@@ -330,8 +330,10 @@ static int s_check_message_size(size_t total, char *buffer, size_t buffer_size)
 
 /* Everything assay_msg_check promises, with the reason written to a
    caller's buffer so that encode can validate without disturbing the
-   thread's last decode reason. */
-static int s_validate(const assay_msg_t *self, char *buffer, size_t buffer_size)
+   thread's last decode reason. The routing id counts towards the size
+   only when it will be sent. */
+static int s_validate(const assay_msg_t *self, bool with_routing_id, char *buffer,
+                      size_t buffer_size)
 {
     const command_info_t *command = s_command_info((unsigned) self->id);
     if (!command) {
@@ -342,7 +344,7 @@ static int s_validate(const assay_msg_t *self, char *buffer, size_t buffer_size)
        held by its entry limit, the body by the message limit), so the sum
        cannot wrap. */
     size_t total = SIGNATURE_SIZE + 1;
-    if (self->routing_id) {
+    if (with_routing_id && self->routing_id) {
         if (s_check_message_size(zframe_size(self->routing_id), buffer, buffer_size))
             return -1;
         total += zframe_size(self->routing_id);
@@ -360,9 +362,7 @@ static int s_validate(const assay_msg_t *self, char *buffer, size_t buffer_size)
             case TYPE_FLAG: total += 1; break;
             case TYPE_STRING: {
                 const char *value = s_string_value(self, *field);
-                /* strnlen keeps a hostile-length string from being walked
-                   past what the limit needs. */
-                size_t size = strnlen(value, info->limit + 1);
+                size_t size = strlen(value);
                 if (s_check_string((const unsigned char *) value, size, info->limit, frame,
                                    info->name, buffer, buffer_size))
                     return -1;
@@ -389,7 +389,7 @@ static int s_validate(const assay_msg_t *self, char *buffer, size_t buffer_size)
 
 int assay_msg_check(const assay_msg_t *self, const char **reason)
 {
-    int rc = s_validate(self, s_reason, sizeof s_reason);
+    int rc = s_validate(self, true, s_reason, sizeof s_reason);
     if (reason)
         *reason = rc == 0 ? NULL : s_reason;
     return rc;
@@ -449,7 +449,7 @@ static uint32_t *s_u32_field(assay_msg_t *self, field_t field)
 static zmsg_t *s_encode(const assay_msg_t *self, bool with_routing_id)
 {
     char unused[sizeof s_reason];
-    if (s_validate(self, unused, sizeof unused) != 0)
+    if (s_validate(self, with_routing_id, unused, sizeof unused) != 0)
         return NULL;
     const command_info_t *command = s_command_info((unsigned) self->id);
     assay_msg_t *fields = (assay_msg_t *) self;   /* read only: see s_string_value */

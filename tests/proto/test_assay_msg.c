@@ -733,7 +733,7 @@ static void test_reject_oversize(void **state)
     /* A SUBMIT whose frames add up to exactly the limit is accepted... */
     size_t overhead = 7 + 1 + 8 + 0 + 0 + 0;   /* signature, command, request_id, 3 empty strings */
     size_t body_size = ASSAY_MSG_MAX_BYTES - overhead;
-    char *body = calloc(1, body_size + 1);
+    char *body = calloc(1, ASSAY_MSG_MAX_BYTES);
     zmsg_t *wire = zmsg_new();
     zmsg_addstr(wire, "ASSAY01");
     zmsg_addmem(wire, "\x01", 1);
@@ -782,6 +782,83 @@ static void test_reject_oversize(void **state)
     assert_rejected(wire, true, "message: 67108865 bytes, over the limit of 67108864 bytes");
     zmsg_destroy(&wire);
     free(body);
+}
+
+/* Every example reason PROTOCOL.md section 9 shows is what the decoder
+   says for such a message, word for word. */
+static zmsg_t *example_message(const char *reason, bool *with_routing_id)
+{
+    *with_routing_id = false;
+    zmsg_t *msg = NULL;
+    if (streq(reason, "frame 0 (signature): protocol version 02 not supported, expected 01")) {
+        msg = zmsg_new();
+        zmsg_addstr(msg, "ASSAY02");
+        zmsg_addmem(msg, "\x0f", 1);
+    } else if (streq(reason, "frame 1 (command): unknown command 99")) {
+        msg = zmsg_new();
+        zmsg_addstr(msg, "ASSAY01");
+        zmsg_addmem(msg, "\x63", 1);
+    } else if (streq(reason, "frame 3 (attempt): expected 4 bytes, got 2")) {
+        msg = encoded(&s_spec[7]);   /* JOB */
+        zframe_reset(frame_at(msg, 3), "\0\x03", 2);
+    } else if (streq(reason, "frame 3 (batch): invalid UTF-8 at byte 5")) {
+        msg = encoded(&s_spec[0]);   /* SUBMIT */
+        zframe_reset(frame_at(msg, 3), "night\xFFly", 8);
+    } else if (streq(reason, "frame 4 (text): NUL byte at byte 0")) {
+        msg = encoded(&s_spec[9]);   /* FAILED */
+        zframe_reset(frame_at(msg, 4), "\0oops", 5);
+    } else if (streq(reason, "frame 6 (body): missing (SUBMIT has 7 frames)")) {
+        msg = encoded(&s_spec[0]);
+        zframe_t *body = zmsg_last(msg);
+        zmsg_remove(msg, body);
+        zframe_destroy(&body);
+    } else if (streq(reason, "frame 5: extra frame (DONE has 5 frames)")) {
+        msg = encoded(&s_spec[8]);
+        zmsg_addstr(msg, "more");
+    } else if (streq(reason, "routing id: missing")) {
+        msg = zmsg_new();
+        *with_routing_id = true;
+    } else if (streq(reason, "message: 67108865 bytes, over the limit of 67108864 bytes")) {
+        msg = encoded(&s_spec[4]);   /* REPLY */
+        size_t rest = ASSAY_MSG_MAX_BYTES + 1 - zmsg_content_size(msg)
+                      + zframe_size(zmsg_last(msg));
+        zframe_t *body = zframe_new(NULL, rest);
+        memset(zframe_data(body), '{', rest);
+        zframe_t *old = zmsg_last(msg);
+        zmsg_remove(msg, old);
+        zframe_destroy(&old);
+        zmsg_append(msg, &body);
+    }
+    return msg;
+}
+
+static void test_protocol_examples(void **state)
+{
+    FILE *file = fopen(ASSAY_PROTOCOL_MD, "r");
+    assert_non_null(file);
+    char line[512];
+    bool in_section = false, in_block = false;
+    size_t examples = 0;
+    while (fgets(line, sizeof line, file)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "## ", 3) == 0)
+            in_section = strncmp(line, "## 9.", 5) == 0;
+        else if (in_section && strncmp(line, "```", 3) == 0) {
+            if (in_block)
+                break;   /* only the first block of section 9 */
+            in_block = true;
+        } else if (in_block && *line) {
+            bool with_routing_id;
+            zmsg_t *msg = example_message(line, &with_routing_id);
+            if (!msg)
+                fail_msg("PROTOCOL.md section 9 shows \"%s\", which the test does not know", line);
+            assert_rejected(msg, with_routing_id, line);
+            zmsg_destroy(&msg);
+            examples++;
+        }
+    }
+    fclose(file);
+    assert_int_equal(examples, 9);
 }
 
 /* ---- the encoder's checks ------------------------------------------------------- */
@@ -1256,6 +1333,7 @@ int main(void)
         cmocka_unit_test(test_reject_strings),
         cmocka_unit_test(test_reject_held),
         cmocka_unit_test(test_reject_oversize),
+        cmocka_unit_test(test_protocol_examples),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_reason_thread_local),
         cmocka_unit_test(test_random_garbage),
