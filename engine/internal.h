@@ -1,0 +1,141 @@
+/*  internal.h - the compiled catalog and parsed bundle structures that the
+    engine's modules share (not part of the public API).
+
+    A catalog_t owns what its own file declares (clause_t, check_t and their
+    compiled expressions). Its effective clause list (eclause_t) is what an
+    assessment walks: for a catalog that extends another it interleaves the
+    base's clauses with its own, pointing at clause_t/check_t owned by
+    either catalog. catalog_set_link builds it; until then it holds the
+    catalog's own clauses only.
+*/
+#ifndef ASSAY_INTERNAL_H_INCLUDED
+#define ASSAY_INTERNAL_H_INCLUDED
+
+#include "engine.h"
+#include "expr.h"
+
+#include <stdint.h>
+
+typedef enum { SEVERITY_MAJOR, SEVERITY_MINOR, SEVERITY_OBSERVATION } severity_t;
+typedef enum { CLAUSE_REQUIREMENT, CLAUSE_GUIDANCE, CLAUSE_CONTROL } clause_kind_t;
+
+typedef struct {
+    char *id;
+    char *text;
+    int level;                  /* 1..5 */
+    severity_t severity;
+    expr_t *applies_if;         /* NULL: always applies */
+    expr_t *expr;
+    const cJSON *json;          /* its source, kept by the catalog for display */
+} check_t;
+
+typedef struct {
+    char *id;
+    char *title;
+    char *parent;               /* NULL for a top-level clause */
+    clause_kind_t kind;
+    double weight;
+    expr_t *applies_if;
+    char **maps_to;             /* "CATALOG:CLAUSE" */
+    size_t map_count;
+    check_t *checks;
+    size_t check_count;
+    bool inherit_checks;
+    size_t source_index;        /* index in the file's "clauses", for pointers */
+    const cJSON *json;          /* its source, kept by the catalog for display */
+} clause_t;
+
+typedef struct {
+    const catalog_t *catalog;   /* NULL until linked */
+    size_t index;               /* into catalog->eff */
+} map_target_t;
+
+typedef struct {
+    const clause_t *clause;
+    const catalog_t *owner;     /* the catalog whose file defines the clause */
+    const check_t **checks;
+    size_t check_count;
+    long parent;                /* index into eff, -1 for top level */
+    size_t *subtree;            /* itself then its descendants, in eff order */
+    size_t subtree_count;
+    map_target_t *maps;         /* clause->map_count entries */
+} eclause_t;
+
+typedef struct {
+    char *name;
+    char *type;
+    char *description;
+} kind_decl_t;
+
+typedef struct {
+    char *name;
+    char *type;
+} attr_decl_t;
+
+struct _catalog_t {
+    char *id;
+    char *standard;
+    char *edition;
+    char *title;
+    char *extends;              /* NULL when it extends nothing */
+    bool certifiable;
+    char *levels[6];
+    char *origin;
+    char *source;
+    size_t source_length;
+    char sha256[65];
+    kind_decl_t *kinds;         /* sorted by name */
+    size_t kind_count;
+    attr_decl_t *attributes;
+    size_t attribute_count;
+    clause_t *clauses;          /* own, document order */
+    size_t clause_count;
+    expr_ref_t *refs;           /* kinds and attributes the expressions name */
+    size_t ref_count;
+    eclause_t *eff;             /* effective clauses, see above */
+    size_t eff_count;
+    const catalog_t *base;      /* resolved extends */
+};
+
+/* Declared type of KIND in any catalog of the set, or NULL. */
+const char *catalog_set_kind_type(const catalog_set_t *self, const char *kind);
+/* Index of clause `id` in the effective list, or -1. */
+long catalog_find_clause(const catalog_t *self, const char *id);
+
+typedef struct {
+    const cJSON *json;
+    const char *id;
+    const char *kind;
+    const char *type;
+    int32_t date;               /* DATE_NONE when absent */
+    int32_t expires;            /* DATE_NONE when absent */
+    bool expired;               /* expires < as_of */
+    size_t index;               /* position in the bundle's evidence array */
+} item_t;
+
+typedef struct {
+    const char *kind;
+    size_t first;               /* into bundle->by_kind */
+    size_t count;
+} kind_slot_t;
+
+struct _bundle_t {
+    cJSON *root;
+    const cJSON *unit;
+    const char *unit_id;
+    const char *unit_name;
+    const char *org;
+    char as_of[11];
+    int32_t as_of_day;
+    item_t *items;
+    size_t item_count;
+    size_t *by_kind;            /* item indices grouped by kind, bundle order within */
+    kind_slot_t *kinds;         /* sorted by kind */
+    size_t kind_count;
+    diag_list_t *warnings;
+};
+
+/* The items of one kind, in bundle order (expired ones included). */
+size_t bundle_kind_items(const bundle_t *self, const char *kind, const size_t **indices);
+
+#endif
