@@ -1099,7 +1099,7 @@ static bool eval_compare(eval_t *self, const expr_t *node, const value_t *data, 
     bool result = true;
     for (size_t i = 0; i + 1 < node->argc; i++) {
         bool comparable;
-        int order;
+        int order = 0;
         if (!compare(self, node, &values[i], &values[i + 1], &comparable, &order))
             return false;
         switch (node->op) {
