@@ -552,6 +552,39 @@ int assessment_observations(const assessment_t *self) { return self->observation
 
 /* ---- result document ------------------------------------------------------------- */
 
+/* Keys are string literals added with cJSON's *CS variants: no copy per
+   key, about half the allocations of a result document. cJSON_Delete and
+   cJSON_Duplicate both honour constant keys. */
+static void put(cJSON *object, const char *key, cJSON *item)
+{
+    if (item && !cJSON_AddItemToObjectCS(object, key, item))
+        cJSON_Delete(item);
+}
+
+static void put_string(cJSON *object, const char *key, const char *value)
+{
+    put(object, key, value ? cJSON_CreateString(value) : cJSON_CreateNull());
+}
+
+static void put_number(cJSON *object, const char *key, double value)
+{
+    put(object, key, cJSON_CreateNumber(value));
+}
+
+static void put_bool(cJSON *object, const char *key, bool value)
+{
+    put(object, key, cJSON_CreateBool(value));
+}
+
+static cJSON *put_container(cJSON *object, const char *key, cJSON *container)
+{
+    if (!container || !cJSON_AddItemToObjectCS(object, key, container)) {
+        cJSON_Delete(container);
+        return NULL;
+    }
+    return container;
+}
+
 static cJSON *id_array(const assessment_t *self, size_t offset, size_t count)
 {
     cJSON *array = cJSON_CreateArray();
@@ -560,32 +593,24 @@ static cJSON *id_array(const assessment_t *self, size_t offset, size_t count)
     return array;
 }
 
-static void add_string_or_null(cJSON *object, const char *key, const char *value)
-{
-    if (value)
-        cJSON_AddStringToObject(object, key, value);
-    else
-        cJSON_AddNullToObject(object, key);
-}
-
 cJSON *assessment_to_json(const assessment_t *self)
 {
     const catalog_t *catalog = self->catalog;
     cJSON *root = cJSON_CreateObject();
     if (!root)
         return NULL;
-    cJSON_AddStringToObject(root, "unit", self->unit);
-    cJSON_AddStringToObject(root, "unit_name", self->unit_name);
-    cJSON_AddStringToObject(root, "org", self->org);
-    cJSON_AddStringToObject(root, "standard", catalog->id);
-    cJSON_AddStringToObject(root, "edition", catalog->edition);
-    cJSON_AddStringToObject(root, "catalog_sha256", catalog->sha256);
-    cJSON_AddStringToObject(root, "as_of", self->as_of);
-    cJSON_AddNumberToObject(root, "maturity", round2(self->maturity));
+    put_string(root, "unit", self->unit);
+    put_string(root, "unit_name", self->unit_name);
+    put_string(root, "org", self->org);
+    put_string(root, "standard", catalog->id);
+    put_string(root, "edition", catalog->edition);
+    put_string(root, "catalog_sha256", catalog->sha256);
+    put_string(root, "as_of", self->as_of);
+    put_number(root, "maturity", round2(self->maturity));
 
     /* a throwaway state view of the stored results, for the per-clause means */
     catalog_state_t view = { .catalog = catalog, .results = self->clauses };
-    cJSON *by_clause = cJSON_AddObjectToObject(root, "maturity_by_clause");
+    cJSON *by_clause = put_container(root, "maturity_by_clause", cJSON_CreateObject());
     for (size_t i = 0; i < catalog->eff_count; i++) {
         const eclause_t *entry = &catalog->eff[i];
         if (entry->parent >= 0)
@@ -595,78 +620,78 @@ cJSON *assessment_to_json(const assessment_t *self)
         if (any)
             cJSON_AddNumberToObject(by_clause, entry->clause->id, mean);
     }
-    cJSON_AddStringToObject(root, "readiness", self->readiness);
-    cJSON_AddNumberToObject(root, "major_nc", self->major_nc);
-    cJSON_AddNumberToObject(root, "minor_nc", self->minor_nc);
-    cJSON_AddNumberToObject(root, "observations", self->observations);
+    put_string(root, "readiness", self->readiness);
+    put_number(root, "major_nc", self->major_nc);
+    put_number(root, "minor_nc", self->minor_nc);
+    put_number(root, "observations", self->observations);
 
-    cJSON *clauses = cJSON_AddArrayToObject(root, "clauses");
+    cJSON *clauses = put_container(root, "clauses", cJSON_CreateArray());
     for (size_t i = 0; i < catalog->eff_count; i++) {
         const eclause_t *entry = &catalog->eff[i];
         const clause_result_t *r = &self->clauses[i];
         cJSON *clause = cJSON_CreateObject();
         cJSON_AddItemToArray(clauses, clause);
-        cJSON_AddStringToObject(clause, "id", entry->clause->id);
-        cJSON_AddStringToObject(clause, "title", entry->clause->title ? entry->clause->title : "");
-        add_string_or_null(clause, "parent", entry->clause->parent);
-        cJSON_AddBoolToObject(clause, "assessed", entry->check_count > 0);
-        cJSON_AddBoolToObject(clause, "applicable", r->applicable);
+        put_string(clause, "id", entry->clause->id);
+        put_string(clause, "title", entry->clause->title ? entry->clause->title : "");
+        put_string(clause, "parent", entry->clause->parent);
+        put_bool(clause, "assessed", entry->check_count > 0);
+        put_bool(clause, "applicable", r->applicable);
         if (r->has_level)
-            cJSON_AddNumberToObject(clause, "level", round2(r->level));
+            put_number(clause, "level", round2(r->level));
         else
-            cJSON_AddNullToObject(clause, "level");
-        cJSON_AddStringToObject(clause, "status", clause_status_names[r->status]);
-        cJSON_AddNumberToObject(clause, "weight", round2(entry->clause->weight));
+            put(clause, "level", cJSON_CreateNull());
+        put_string(clause, "status", clause_status_names[r->status]);
+        put_number(clause, "weight", round2(entry->clause->weight));
     }
 
-    cJSON *checks = cJSON_AddArrayToObject(root, "checks");
+    cJSON *checks = put_container(root, "checks", cJSON_CreateArray());
     for (size_t k = 0; k < self->check_count; k++) {
         const check_result_t *r = &self->checks[k];
         cJSON *check = cJSON_CreateObject();
         cJSON_AddItemToArray(checks, check);
-        cJSON_AddStringToObject(check, "id", r->check->id);
-        cJSON_AddStringToObject(check, "clause", catalog->eff[r->clause].clause->id);
-        cJSON_AddNumberToObject(check, "level", r->check->level);
-        cJSON_AddStringToObject(check, "severity", severity_names[r->check->severity]);
-        cJSON_AddStringToObject(check, "status", check_status_names[r->status]);
-        cJSON_AddItemToObject(check, "evidence", id_array(self, r->evidence_offset, r->evidence_count));
-        cJSON_AddItemToObject(check, "expired", id_array(self, r->expired_offset, r->expired_count));
-        add_string_or_null(check, "message", r->message);
+        put_string(check, "id", r->check->id);
+        put_string(check, "clause", catalog->eff[r->clause].clause->id);
+        put_number(check, "level", r->check->level);
+        put_string(check, "severity", severity_names[r->check->severity]);
+        put_string(check, "status", check_status_names[r->status]);
+        put(check, "evidence", id_array(self, r->evidence_offset, r->evidence_count));
+        put(check, "expired", id_array(self, r->expired_offset, r->expired_count));
+        put_string(check, "message", r->message);
     }
 
-    cJSON *findings = cJSON_AddArrayToObject(root, "findings");
+    cJSON *findings = put_container(root, "findings", cJSON_CreateArray());
     for (size_t k = 0; k < self->check_count; k++) {
         const check_result_t *r = &self->checks[k];
         if (r->status != CHECK_FAIL && r->status != CHECK_ERROR)
             continue;
         cJSON *finding = cJSON_CreateObject();
         cJSON_AddItemToArray(findings, finding);
-        cJSON_AddStringToObject(finding, "clause", catalog->eff[r->clause].clause->id);
-        cJSON_AddStringToObject(finding, "check", r->check->id);
-        cJSON_AddStringToObject(finding, "severity", severity_names[r->check->severity]);
-        cJSON_AddStringToObject(finding, "text", r->check->text);
-        cJSON_AddItemToObject(finding, "evidence", id_array(self, r->evidence_offset, r->evidence_count));
+        put_string(finding, "clause", catalog->eff[r->clause].clause->id);
+        put_string(finding, "check", r->check->id);
+        put_string(finding, "severity", severity_names[r->check->severity]);
+        put_string(finding, "text", r->check->text);
+        put(finding, "evidence", id_array(self, r->evidence_offset, r->evidence_count));
     }
 
-    cJSON *mappings = cJSON_AddArrayToObject(root, "mappings");
+    cJSON *mappings = put_container(root, "mappings", cJSON_CreateArray());
     for (size_t k = 0; k < self->mapping_count; k++) {
         const mapping_result_t *r = &self->mappings[k];
         cJSON *mapping = cJSON_CreateObject();
         cJSON_AddItemToArray(mappings, mapping);
-        cJSON_AddStringToObject(mapping, "clause", catalog->eff[r->clause].clause->id);
-        cJSON_AddStringToObject(mapping, "target", catalog->eff[r->clause].clause->maps_to[r->map]);
+        put_string(mapping, "clause", catalog->eff[r->clause].clause->id);
+        put_string(mapping, "target", catalog->eff[r->clause].clause->maps_to[r->map]);
         if (r->evidenced < 0)
-            cJSON_AddNullToObject(mapping, "evidenced");
+            put(mapping, "evidenced", cJSON_CreateNull());
         else
-            cJSON_AddBoolToObject(mapping, "evidenced", r->evidenced);
+            put_bool(mapping, "evidenced", r->evidenced);
     }
 
-    cJSON *warnings = cJSON_AddArrayToObject(root, "warnings");
+    cJSON *warnings = put_container(root, "warnings", cJSON_CreateArray());
     for (size_t k = 0; k < self->warning_count; k++) {
         cJSON *warning = cJSON_CreateObject();
         cJSON_AddItemToArray(warnings, warning);
-        cJSON_AddStringToObject(warning, "where", self->warnings[k].where);
-        cJSON_AddStringToObject(warning, "message", self->warnings[k].message);
+        put_string(warning, "where", self->warnings[k].where);
+        put_string(warning, "message", self->warnings[k].message);
     }
     return root;
 }

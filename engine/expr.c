@@ -80,20 +80,23 @@ static value_t from_json(const cJSON *json)
     value_t v = null_value;
     if (!json)
         return v;
-    if (cJSON_IsBool(json))
-        return make_bool(cJSON_IsTrue(json));
-    if (cJSON_IsNumber(json))
-        return make_number(json->valuedouble);
-    if (cJSON_IsString(json) && json->valuestring)
-        return make_string(json->valuestring, DAY_UNPARSED);
-    if (cJSON_IsArray(json)) {
+    /* the type bits directly: this runs for every field read */
+    switch (json->type & 0xFF) {
+    case cJSON_False: return make_bool(false);
+    case cJSON_True: return make_bool(true);
+    case cJSON_Number: return make_number(json->valuedouble);
+    case cJSON_String: return json->valuestring ? make_string(json->valuestring, DAY_UNPARSED) : v;
+    case cJSON_Array:
         v.type = V_JARRAY;
         v.u.json = json;
-    } else if (cJSON_IsObject(json)) {
+        return v;
+    case cJSON_Object:
         v.type = V_OBJECT;
         v.u.json = json;
+        return v;
+    default:
+        return v;
     }
-    return v;
 }
 
 static const char *type_name(const value_t *v)
@@ -174,6 +177,20 @@ static const operator_t operators[] = {
 #define OPERATOR_LIST "var == != === !== < <= > >= ! !! and or if in + - * / min max some all " \
                       "none filter map reduce merge evidence age_days count latest coverage"
 
+/* A dot path split once at compile time. */
+typedef enum { ROOT_DATA, ROOT_UNIT, ROOT_AS_OF } path_root_t;
+
+typedef struct {
+    const char *text;       /* into the owning node's string */
+    size_t length;
+} segment_t;
+
+typedef struct {
+    path_root_t root;
+    segment_t *segments;
+    size_t count;
+} path_t;
+
 struct expr_s {
     op_t op;
     const char *name;       /* operator name, for messages */
@@ -183,7 +200,41 @@ struct expr_s {
     char *text;             /* constant string; var path; evidence/coverage kind; latest field */
     char *field;            /* coverage field */
     bool dynamic;           /* var: path computed at run time from args[0] */
+    path_t path;            /* var: compiled text; latest: field; coverage: field */
 };
+
+/* Splits `text` (kept alive by the caller) into a path_t. */
+static bool path_compile(const char *text, path_t *path)
+{
+    memset(path, 0, sizeof *path);
+    if (!text || !*text)
+        return true;
+    if (text[0] == '$') {
+        if (strcmp(text, "$as_of") == 0) {
+            path->root = ROOT_AS_OF;
+            return true;
+        }
+        path->root = ROOT_UNIT;     /* compile checked it is $unit... */
+        text += 5;
+        if (*text == '.')
+            text++;
+        if (!*text)
+            return true;
+    }
+    size_t count = 1;
+    for (const char *p = text; *p; p++)
+        count += *p == '.';
+    path->segments = calloc(count, sizeof *path->segments);
+    if (!path->segments)
+        return false;
+    while (true) {
+        size_t length = strcspn(text, ".");
+        path->segments[path->count++] = (segment_t) { text, length };
+        if (!text[length])
+            return true;
+        text += length + 1;
+    }
+}
 
 /* ---- compiler ------------------------------------------------------------- */
 
@@ -259,6 +310,7 @@ void expr_destroy(expr_t **self_p)
     free(self->args);
     free(self->text);
     free(self->field);
+    free(self->path.segments);
     free(self);
     *self_p = NULL;
 }
@@ -415,6 +467,8 @@ static expr_t *compile_operation(expr_compiler_t *self, const cJSON *json, jptr_
                     node->text = strdup(index);
                 }
                 /* NULL text: the whole data */
+                if (!path_compile(node->text, &node->path))
+                    ok = false;
             } else
                 node->dynamic = true;
             break;
@@ -424,12 +478,12 @@ static expr_t *compile_operation(expr_compiler_t *self, const cJSON *json, jptr_
             break;
         case OP_LATEST:
             node->text = literal_string(self, first->next, where, "latest", "field name");
-            ok = node->text != NULL;
+            ok = node->text != NULL && path_compile(node->text, &node->path);
             break;
         case OP_COVERAGE:
             node->text = literal_string(self, first->next, where, "coverage", "kind");
             node->field = literal_string(self, first->next->next, where, "coverage", "field name");
-            ok = node->text && node->field;
+            ok = node->text && node->field && path_compile(node->field, &node->path);
             break;
         default:
             break;
@@ -724,7 +778,9 @@ static bool array_view(eval_t *self, const expr_t *node, const value_t *v, const
     }
     if (v->type != V_JARRAY)
         return fail(self, node, "expected an array, got %s", type_name(v));
-    size_t n = (size_t) cJSON_GetArraySize(v->u.json);
+    size_t n = 0;
+    for (const cJSON *child = v->u.json->child; child; child = child->next)
+        n++;
     value_t *values = n ? arena_alloc(self, n * sizeof *values) : NULL;
     if (n && !values)
         return false;
@@ -738,9 +794,14 @@ static bool array_view(eval_t *self, const expr_t *node, const value_t *v, const
 
 static const cJSON *json_member(const cJSON *object, const char *key, size_t length)
 {
-    for (const cJSON *child = object->child; child; child = child->next)
-        if (child->string && strncmp(child->string, key, length) == 0 && child->string[length] == '\0')
+    for (const cJSON *child = object->child; child; child = child->next) {
+        const char *name = child->string;
+        /* first byte inline: most keys differ there */
+        if (name && length && name[0] == key[0] && strncmp(name, key, length) == 0 && name[length] == '\0')
             return child;
+        if (name && !length && !name[0])
+            return child;
+    }
     return NULL;
 }
 
@@ -848,6 +909,18 @@ static value_t lookup(const eval_t *self, const value_t *data, const char *path)
             return current;
         path += length + 1;
     }
+}
+
+static value_t lookup_path(const eval_t *self, const value_t *data, const path_t *path)
+{
+    value_t current = path->root == ROOT_UNIT ? self->unit : path->root == ROOT_AS_OF ? self->as_of : *data;
+    for (size_t i = 0; i < path->count; i++) {
+        value_t next;
+        if (!step(&current, path->segments[i].text, path->segments[i].length, &next))
+            return null_value;
+        current = next;
+    }
+    return current;
 }
 
 static bool strict_equal(const value_t *a, const value_t *b)
@@ -1084,7 +1157,7 @@ static bool eval_var(eval_t *self, const expr_t *node, const value_t *data, valu
         else
             path = NULL;
     }
-    *out = lookup(self, data, path);
+    *out = node->dynamic ? lookup(self, data, path) : lookup_path(self, data, &node->path);
     if (out->type == V_NULL && node->argc == 2)
         return eval(self, node->args[1], data, out);
     return true;
@@ -1174,6 +1247,15 @@ static bool eval_in(eval_t *self, const expr_t *node, const value_t *data, value
     }
     if (!is_array(&haystack))
         return fail(self, node, "expected a string or an array, got %s", type_name(&haystack));
+    if (haystack.type == V_JARRAY) {
+        bool found = false;
+        for (const cJSON *child = haystack.u.json->child; child && !found; child = child->next) {
+            value_t element = from_json(child);
+            found = strict_equal(&element, &needle);
+        }
+        *out = make_bool(found);
+        return true;
+    }
     const value_t *items;
     size_t count;
     if (!array_view(self, node, &haystack, &items, &count))
@@ -1406,7 +1488,7 @@ static bool eval_latest(eval_t *self, const expr_t *node, const value_t *data, v
     int32_t best_day = DATE_NONE;
     for (size_t i = 0; i < count; i++) {
         mark(self, &items[i], MARK_JUDGED);
-        value_t date = lookup(self, &items[i], node->text);
+        value_t date = lookup_path(self, &items[i], &node->path);
         int32_t day = string_day(&date);
         if (day != DATE_NONE && (best == count || day > best_day)) {
             best = i;
@@ -1449,16 +1531,17 @@ static bool eval_coverage(eval_t *self, const expr_t *node, const value_t *data,
                 continue;
             value_t v = { .type = V_ITEM };
             v.u.item = item;
-            value_t field = lookup(self, &v, node->field);
+            value_t field = lookup_path(self, &v, &node->path);
             bool match = false;
-            if (is_array(&field)) {
-                const value_t *elements;
-                size_t n;
-                if (!array_view(self, node, &field, &elements, &n))
-                    return false;
-                for (size_t j = 0; j < n && !match; j++)
-                    match = strict_equal(&elements[j], &values[i]);
-            } else
+            if (field.type == V_JARRAY)
+                for (const cJSON *child = field.u.json->child; child && !match; child = child->next) {
+                    value_t element = from_json(child);
+                    match = strict_equal(&element, &values[i]);
+                }
+            else if (field.type == V_ARRAY)
+                for (size_t j = 0; j < field.u.array.count && !match; j++)
+                    match = strict_equal(&field.u.array.items[j], &values[i]);
+            else
                 match = strict_equal(&field, &values[i]);
             if (!match)
                 continue;
