@@ -9,6 +9,7 @@
 #define QUERY_ID_BASE (UINT64_C(1) << 63)   /* query ids never clash with submit's */
 #define FIRST_RESEND_MS 1000
 #define MAX_RESEND_MS 4000
+#define RETRY_PAUSE_MS 500                  /* after a REPLY 75 */
 
 struct _client_conn_t {
     char *endpoint;
@@ -162,7 +163,7 @@ client_conn_result_t client_conn_query(client_conn_t *self, const char *verb, co
         }
         now = zclock_mono();
         if (now >= deadline)
-            break;
+            break;    /* unavailable, or the last REPLY 75 stands */
         if (now >= next_send) {
             assay_msg_t *query = query_new(request_id, verb, target, arguments_text);
             if (query)
@@ -175,10 +176,25 @@ client_conn_result_t client_conn_query(client_conn_t *self, const char *verb, co
         if (!answer)
             continue;
         if (assay_msg_id(answer) == ASSAY_MSG_REPLY && assay_msg_request_id(answer) == request_id) {
+            cJSON_Delete(*body);
             *code = assay_msg_code(answer);
             *body = cJSON_ParseWithLength(assay_msg_body(answer), assay_msg_body_size(answer));
             assay_msg_destroy(&answer);
             result = CLIENT_CONN_OK;
+            /* 75: the broker is there but its database is not (or was
+               just restarted: the broker reconnects by itself). Ask again
+               shortly, with a new request id, while the budget lasts; the
+               last answer stands when it runs out. */
+            if (*code == ASSAY_CODE_RETRY && zclock_mono() + RETRY_PAUSE_MS < deadline) {
+                if (!client_conn_idle(self, RETRY_PAUSE_MS)) {
+                    result = CLIENT_CONN_INTERRUPTED;
+                    break;
+                }
+                request_id = self->next_query_id++;
+                resend_ms = FIRST_RESEND_MS;
+                next_send = zclock_mono();
+                continue;
+            }
             break;
         }
         /* A late answer to something we no longer wait for. */

@@ -42,8 +42,10 @@ void client_conn_set_timeout_ms(client_conn_t *self, int timeout_ms);
 
 /* QUERY verb [target] [arguments] and wait for its REPLY, resending it
    (same request id) with backoff while the budget lasts, in case the
-   broker restarted and lost it. On CLIENT_CONN_OK sets *code and *body
-   (the parsed reply body, NULL if it was not JSON; caller deletes). */
+   broker restarted and lost it. A REPLY with code 75 (database
+   unavailable) is asked again after a pause while the budget lasts. On
+   CLIENT_CONN_OK sets *code and *body (the parsed reply body, NULL if it
+   was not JSON; caller deletes). */
 client_conn_result_t client_conn_query(client_conn_t *self, const char *verb, const char *target,
                                        const cJSON *arguments, uint32_t *code, cJSON **body);
 

@@ -19,8 +19,9 @@ static int query(const args_t *args, client_conn_t *conn, const char *verb, cons
     client_conn_result_t result = client_conn_query(conn, verb, target, NULL, &code, body);
     if (result == CLIENT_CONN_OK && code == ASSAY_CODE_OK && *body)
         return EXIT_DONE;
+    /* Name the target when there is one ("b1: no such batch or job"). */
     char what[320];
-    snprintf(what, sizeof what, "%s%s%s", verb, target ? " " : "", target ? target : "");
+    snprintf(what, sizeof what, "%s", target ? target : verb);
     int rc = result == CLIENT_CONN_OK && code == ASSAY_CODE_OK
         ? (fprintf(stderr, "assay %s: %s: the broker's answer is not JSON\n", args->command, what),
            EXIT_UNAVAILABLE)

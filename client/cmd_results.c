@@ -124,15 +124,13 @@ int results_fetch(client_conn_t *conn, const char *target, bool full, results_si
                                                         &code, &body);
         cJSON_Delete(arguments);
         if (result != CLIENT_CONN_OK || code != ASSAY_CODE_OK) {
-            char what[320];
-            snprintf(what, sizeof what, "results %s", target);
-            int rc = cli_request_failed(sink->command, what, result, code, body);
+            int rc = cli_request_failed(sink->command, target, result, code, body);
             cJSON_Delete(body);
             return rc;
         }
         cJSON *jobs = cJSON_GetObjectItemCaseSensitive(body, "jobs");
         if (!cJSON_IsArray(jobs)) {
-            fprintf(stderr, "assay %s: results %s: the broker's answer has no jobs list\n",
+            fprintf(stderr, "assay %s: %s: the broker's answer has no jobs list\n",
                     sink->command, target);
             cJSON_Delete(body);
             return EXIT_UNAVAILABLE;

@@ -54,6 +54,7 @@ typedef struct {
     int64_t last_answer;
     int64_t last_progress;
     bool stop;                    /* a bundle was refused as bad input */
+    bool retry_noted;             /* said once that the broker refuses for now */
 } submit_t;
 
 /* ---- preparation ------------------------------------------------------ */
@@ -221,9 +222,12 @@ static void handle_answer(submit_t *self, assay_msg_t *msg, int64_t now)
         int backoff = BACKOFF_FIRST_MS << (unit->refusals < 5 ? unit->refusals : 5);
         unit->refusals++;
         queue_resend(self, (size_t) index, now + (backoff > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff));
-        if (self->args->verbose && unit->refusals == 1)
-            fprintf(stderr, "assay %s: %s: %s (will retry)\n", self->args->command,
-                    input->origin, assay_msg_text(msg));
+        if (!self->retry_noted && !self->args->quiet) {
+            /* Once, not per bundle: it is the same outage for all. */
+            fprintf(stderr, "assay %s: %s: %s; retrying for up to %ds\n", self->args->command,
+                    input->origin, assay_msg_text(msg), RETRY_BUDGET_MS / 1000);
+            self->retry_noted = true;
+        }
         return;
     }
     unit->state = UNIT_REFUSED;

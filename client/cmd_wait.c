@@ -138,15 +138,16 @@ int wait_run(client_conn_t *conn, const char *target, const wait_options_t *opti
         bool outage = result == CLIENT_CONN_UNAVAILABLE
                    || (result == CLIENT_CONN_OK && code == ASSAY_CODE_RETRY);
         if (outage) {
-            /* Never answered: the broker is not there; exit at once.
-               Answered before: ride out a restart for a while. */
+            /* A broker that never answered is not there: exit at once.
+               One that answered (even "database unavailable") is ridden
+               out for a while: a restart of it or of PostgreSQL. */
+            if (result == CLIENT_CONN_OK)
+                answered = true;
             if (!outage_since)
                 outage_since = now;
             if (!answered || now - outage_since >= OUTAGE_TOLERANCE_MS || now >= deadline) {
                 progress_end(&progress);
-                char what[320];
-                snprintf(what, sizeof what, "status %s", target);
-                int rc = cli_request_failed(options->command, what, result, code, body);
+                int rc = cli_request_failed(options->command, target, result, code, body);
                 if (answered && now >= deadline && now - outage_since < OUTAGE_TOLERANCE_MS) {
                     fprintf(stderr, "assay %s: %s: timed out while the broker was unavailable; "
                             "the jobs go on\n", options->command, target);
@@ -164,9 +165,7 @@ int wait_run(client_conn_t *conn, const char *target, const wait_options_t *opti
             cJSON_Delete(body);
         } else if (code != ASSAY_CODE_OK) {
             progress_end(&progress);
-            char what[320];
-            snprintf(what, sizeof what, "status %s", target);
-            int rc = cli_request_failed(options->command, what, result, code, body);
+            int rc = cli_request_failed(options->command, target, result, code, body);
             cJSON_Delete(body);
             cJSON_Delete(status);
             return rc;
