@@ -32,4 +32,6 @@ workers=$(sql "SELECT count(DISTINCT worker) FROM assessments")
 ((workers >= 2)) || fail "only $workers worker(s) did the work"
 requeued=$(sql "SELECT count(*) FROM jobs WHERE attempt > 1")
 log "jobs run more than once after a kill: $requeued"
+# The kills hit workers holding leases; those jobs must have been requeued.
+((requeued >= 1)) || fail "no job was requeued: the kills missed the batch"
 log "passed"
