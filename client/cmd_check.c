@@ -79,7 +79,8 @@ int cmd_check(const args_t *args)
     standards = standard_list(catalogs, args->standard ? args->standard : "all",
                               &standard_count, error, sizeof error);
     if (!standards) {
-        rc = cli_usage_error(args->command, "--standard: %s", error);
+        fprintf(stderr, "assay %s: --standard: %s\n", args->command, error);
+        rc = EXIT_USAGE;
         goto done;
     }
     if (inputs_collect(&inputs, args->positional, args->positional_count, stderr) != 0) {

@@ -349,7 +349,8 @@ int cmd_submit(const args_t *args)
         char error[256];
         char *resolved = util_standards_resolve(catalogs, standards, error, sizeof error);
         if (!resolved) {
-            rc = cli_usage_error(args->command, "--standard: %s", error);
+            fprintf(stderr, "assay %s: --standard: %s\n", args->command, error);
+            rc = EXIT_USAGE;
             goto done;
         }
         free(resolved);
