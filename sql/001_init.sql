@@ -145,6 +145,7 @@ DECLARE
     v_bundle      text;
     v_unit        text;
     v_result      json;
+    v_doc         jsonb;
     v_assessment  bigint;
 BEGIN
     UPDATE jobs SET state = 'done', finished_at = now()
@@ -162,39 +163,42 @@ BEGIN
         RETURN false;
     END IF;
 
+    -- The document is kept as sent (json keeps its key order); a jsonb
+    -- copy is parsed once for the fields, where json would re-parse the
+    -- whole text at every ->.
     FOR v_result IN SELECT value FROM json_array_elements(p_results) LOOP
+        v_doc := v_result::jsonb;
         INSERT INTO assessments (job_id, attempt, unit_id, standard, catalog_sha256,
                                  bundle_sha256, as_of, maturity, maturity_by_clause,
                                  readiness, major_nc, minor_nc, observations, result, worker)
-        VALUES (p_job, p_attempt, v_unit, v_result->>'standard', v_result->>'catalog_sha256',
-                v_bundle, (v_result->>'as_of')::date, (v_result->>'maturity')::numeric,
-                (v_result->'maturity_by_clause')::jsonb, v_result->>'readiness',
-                (v_result->>'major_nc')::integer, (v_result->>'minor_nc')::integer,
-                (v_result->>'observations')::integer, v_result, p_worker)
+        VALUES (p_job, p_attempt, v_unit, v_doc->>'standard', v_doc->>'catalog_sha256',
+                v_bundle, (v_doc->>'as_of')::date, (v_doc->>'maturity')::numeric,
+                v_doc->'maturity_by_clause', v_doc->>'readiness',
+                (v_doc->>'major_nc')::integer, (v_doc->>'minor_nc')::integer,
+                (v_doc->>'observations')::integer, v_result, p_worker)
         RETURNING id INTO v_assessment;
 
         INSERT INTO clause_results (assessment_id, clause_id, parent_id, title, assessed,
                                     applicable, level, status)
         SELECT v_assessment, c.id, c.parent, c.title, c.assessed, c.applicable, c.level, c.status
-          FROM json_to_recordset(v_result->'clauses')
+          FROM jsonb_to_recordset(v_doc->'clauses')
                AS c(id text, parent text, title text, assessed boolean, applicable boolean,
                     level numeric, status text);
 
+        -- JSON arrays land in text[] columns directly (jsonb_to_recordset
+        -- converts them), without a subquery per row.
         INSERT INTO check_results (assessment_id, check_id, clause_id, level, severity, status,
                                    evidence, expired, message)
         SELECT v_assessment, k.id, k.clause, k.level, k.severity, k.status,
-               ARRAY(SELECT json_array_elements_text(coalesce(k.evidence, '[]'))),
-               ARRAY(SELECT json_array_elements_text(coalesce(k.expired, '[]'))),
-               k.message
-          FROM json_to_recordset(v_result->'checks')
+               coalesce(k.evidence, '{}'), coalesce(k.expired, '{}'), k.message
+          FROM jsonb_to_recordset(v_doc->'checks')
                AS k(id text, clause text, level integer, severity text, status text,
-                    evidence json, expired json, message text);
+                    evidence text[], expired text[], message text);
 
         INSERT INTO findings (assessment_id, check_id, clause_id, severity, text, evidence)
-        SELECT v_assessment, f."check", f.clause, f.severity, f.text,
-               ARRAY(SELECT json_array_elements_text(coalesce(f.evidence, '[]')))
-          FROM json_to_recordset(v_result->'findings')
-               AS f("check" text, clause text, severity text, text text, evidence json);
+        SELECT v_assessment, f."check", f.clause, f.severity, f.text, coalesce(f.evidence, '{}')
+          FROM jsonb_to_recordset(v_doc->'findings')
+               AS f("check" text, clause text, severity text, text text, evidence text[]);
     END LOOP;
     RETURN true;
 END $$;
