@@ -279,10 +279,52 @@ static void load_evidence(loader_t *self, bundle_t *bundle, const cJSON *root,
     jptr_pop(&self->where, at);
 }
 
-/* Items grouped by kind (bundle order within a kind) for evaluation. */
+static size_t member_count(const cJSON *object)
+{
+    size_t n = 0;
+    for (const cJSON *member = object ? object->child : NULL; member; member = member->next)
+        n++;
+    return n;
+}
+
+static item_field_t *fill_table(field_table_t *table, const cJSON *object, item_field_t *field)
+{
+    table->json = object;
+    table->fields = field;
+    for (const cJSON *member = object ? object->child : NULL; member; member = member->next) {
+        size_t length = strlen(member->string);
+        *field++ = (item_field_t) { engine_hash(member->string, length), (uint32_t) length, member, NULL };
+    }
+    table->count = (size_t) (field - table->fields);
+    return field;
+}
+
+/* Items grouped by kind (bundle order within a kind), and the field
+   tables of the items, the unit and its attributes, for evaluation. */
 static int build_index(bundle_t *bundle)
 {
     size_t count = bundle->item_count;
+    const cJSON *attributes = cJSON_GetObjectItemCaseSensitive(bundle->unit, "attributes");
+    if (!cJSON_IsObject(attributes))
+        attributes = NULL;
+    size_t fields = member_count(bundle->unit) + member_count(attributes);
+    for (size_t i = 0; i < count; i++)
+        fields += member_count(bundle->items[i].json);
+    bundle->field_pool = calloc(fields ? fields : 1, sizeof *bundle->field_pool);
+    if (!bundle->field_pool)
+        return -1;
+    item_field_t *field = fill_table(&bundle->unit_table, bundle->unit, bundle->field_pool);
+    field = fill_table(&bundle->attributes_table, attributes, field);
+    for (size_t i = 0; i < bundle->unit_table.count; i++)
+        if (attributes && bundle->unit_table.fields[i].json == attributes)
+            ((item_field_t *) bundle->unit_table.fields)[i].table = &bundle->attributes_table;
+    for (size_t i = 0; i < count; i++) {
+        item_t *item = &bundle->items[i];
+        field = fill_table(&item->table, item->json, field);
+        item->nested = cJSON_GetObjectItemCaseSensitive(item->json, "fields");
+        if (!cJSON_IsObject(item->nested))
+            item->nested = NULL;
+    }
     sort_entry_t *entries = calloc(count ? count : 1, sizeof *entries);
     bundle->by_kind = calloc(count ? count : 1, sizeof *bundle->by_kind);
     bundle->kinds = calloc(count ? count : 1, sizeof *bundle->kinds);
@@ -397,6 +439,7 @@ void bundle_destroy(bundle_t **self_p)
     bundle_t *self = *self_p;
     cJSON_Delete(self->root);
     free(self->items);
+    free(self->field_pool);
     free(self->by_kind);
     free(self->kinds);
     diag_list_destroy(&self->warnings);

@@ -21,7 +21,9 @@
 
 /* ---- values ------------------------------------------------------------- */
 
-typedef enum { V_NULL, V_BOOL, V_NUMBER, V_STRING, V_ARRAY, V_JARRAY, V_OBJECT, V_ITEM, V_PAIR } vtype_t;
+/* Composite types come after V_STRING (compare() relies on it). V_TABLE
+   is a JSON object with a field table (the unit and its attributes). */
+typedef enum { V_NULL, V_BOOL, V_NUMBER, V_STRING, V_ARRAY, V_JARRAY, V_OBJECT, V_TABLE, V_ITEM, V_PAIR } vtype_t;
 
 /* Day of a string not parsed yet (DATE_NONE means "not a date"). */
 #define DAY_UNPARSED (INT32_MIN + 1)
@@ -41,6 +43,7 @@ struct value_s {
             size_t count;
         } array;
         const cJSON *json;      /* V_JARRAY, V_OBJECT */
+        const field_table_t *table;
         const item_t *item;
         const pair_t *pair;
     } u;
@@ -109,6 +112,7 @@ static const char *type_name(const value_t *v)
     case V_ARRAY:
     case V_JARRAY: return "an array";
     case V_OBJECT:
+    case V_TABLE:
     case V_PAIR: return "an object";
     case V_ITEM: return "an evidence item";
     }
@@ -183,6 +187,7 @@ typedef enum { ROOT_DATA, ROOT_UNIT, ROOT_AS_OF } path_root_t;
 typedef struct {
     const char *text;       /* into the owning node's string */
     size_t length;
+    uint32_t hash;          /* engine_hash of the segment */
 } segment_t;
 
 typedef struct {
@@ -229,7 +234,7 @@ static bool path_compile(const char *text, path_t *path)
         return false;
     while (true) {
         size_t length = strcspn(text, ".");
-        path->segments[path->count++] = (segment_t) { text, length };
+        path->segments[path->count++] = (segment_t) { text, length, engine_hash(text, length) };
         if (!text[length])
             return true;
         text += length + 1;
@@ -610,7 +615,8 @@ eval_t *eval_new(const bundle_t *bundle)
         eval_destroy(&self);
         return NULL;
     }
-    self->unit = from_json(bundle->unit);
+    self->unit.type = V_TABLE;
+    self->unit.u.table = &bundle->unit_table;
     self->as_of = make_string(bundle->as_of, bundle->as_of_day);
     return self;
 }
@@ -724,35 +730,57 @@ static void mark_item(eval_t *self, const item_t *item, uint8_t flags)
     mark(self, &v, flags);
 }
 
-static int compare_size(const void *a, const void *b)
+/* The touched items in ascending index order, into `out`. Marks are
+   indexed by item, so with many touched items a scan of the mark array
+   beats sorting; a few are insertion-sorted. */
+static size_t touched_sorted(const eval_t *self, size_t *out)
 {
-    size_t x = *(const size_t *) a, y = *(const size_t *) b;
-    return x < y ? -1 : x > y;
+    size_t n = self->touched_count;
+    if (n > 16) {
+        size_t k = 0;
+        for (size_t i = 0; i < self->bundle->item_count; i++)
+            if (self->marks[i])
+                out[k++] = i;
+        return k;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t value = self->touched[i], j = i;
+        while (j > 0 && out[j - 1] > value) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = value;
+    }
+    return n;
 }
 
 void eval_explain(const eval_t *self, bool pass, size_t *evidence, size_t *evidence_count,
                   size_t *expired, size_t *expired_count)
 {
-    size_t *sorted = self->touched;     /* sorting in place is harmless */
-    qsort(sorted, self->touched_count, sizeof *sorted, compare_size);
+    /* `evidence` doubles as the sorted list: entries are only ever
+       written at or below the position being read */
+    size_t count = touched_sorted(self, evidence);
     size_t n = 0, e = 0;
+    bool any_candidate = false;
     /* pass: what satisfied a predicate or was picked, plus evidence that
        was returned and never judged (e.g. counted); fail: what was judged
        and rejected, or failing that everything examined. */
-    for (size_t i = 0; i < self->touched_count; i++) {
-        uint8_t m = self->marks[sorted[i]];
+    for (size_t i = 0; i < count; i++) {
+        size_t index = evidence[i];
+        uint8_t m = self->marks[index];
         bool take = pass ? (m & (MARK_SATISFIED | MARK_PICKED))
                                || ((m & MARK_CANDIDATE) && !(m & MARK_JUDGED))
                          : (m & (MARK_REJECTED | MARK_PICKED));
-        if (take)
-            evidence[n++] = sorted[i];
+        any_candidate = any_candidate || (m & MARK_CANDIDATE);
         if (m & MARK_EXPIRED)
-            expired[e++] = sorted[i];
+            expired[e++] = index;
+        if (take)
+            evidence[n++] = index;
     }
-    if (!pass && n == 0)
-        for (size_t i = 0; i < self->touched_count; i++)
-            if (self->marks[sorted[i]] & MARK_CANDIDATE)
-                evidence[n++] = sorted[i];
+    if (!pass && n == 0 && any_candidate)
+        for (size_t i = 0; i < self->bundle->item_count; i++)
+            if (self->marks[i] & MARK_CANDIDATE)
+                evidence[n++] = i;
     *evidence_count = n;
     *expired_count = e;
 }
@@ -819,10 +847,22 @@ static bool parse_index(const char *segment, size_t length, size_t *index)
     return true;
 }
 
+static const item_field_t *table_find(const field_table_t *table, const char *segment, size_t length,
+                                      uint32_t hash)
+{
+    for (size_t i = 0; i < table->count; i++) {
+        const item_field_t *field = &table->fields[i];
+        if (field->hash == hash && field->length == length && memcmp(field->json->string, segment, length) == 0)
+            return field;
+    }
+    return NULL;
+}
+
 /* One step of a dot path. Evidence items read their own fields; fields
    not at the top level are looked up under "fields" too, so producers that
    nest their custom fields there need no different rules. */
-static bool step(const value_t *current, const char *segment, size_t length, value_t *next)
+static bool step(const value_t *current, const char *segment, size_t length, uint32_t hash,
+                 value_t *next)
 {
     size_t index;
     switch (current->type) {
@@ -833,12 +873,23 @@ static bool step(const value_t *current, const char *segment, size_t length, val
         *next = from_json(member);
         return true;
     }
+    case V_TABLE: {
+        const item_field_t *field = table_find(current->u.table, segment, length, hash);
+        if (!field)
+            return false;
+        if (field->table) {
+            next->type = V_TABLE;
+            next->u.table = field->table;
+        } else
+            *next = from_json(field->json);
+        return true;
+    }
     case V_ITEM: {
         const item_t *item = current->u.item;
-        const cJSON *member = json_member(item->json, segment, length);
+        const item_field_t *field = table_find(&item->table, segment, length, hash);
+        const cJSON *member = field ? field->json : NULL;
         if (!member) {
-            const cJSON *fields = json_member(item->json, "fields", 6);
-            member = cJSON_IsObject(fields) ? json_member(fields, segment, length) : NULL;
+            member = item->nested ? json_member(item->nested, segment, length) : NULL;
             if (!member)
                 return false;
             *next = from_json(member);
@@ -902,7 +953,7 @@ static value_t lookup(const eval_t *self, const value_t *data, const char *path)
     while (true) {
         size_t length = strcspn(path, ".");
         value_t next;
-        if (!step(&current, path, length, &next))
+        if (!step(&current, path, length, engine_hash(path, length), &next))
             return null_value;
         current = next;
         if (!path[length])
@@ -916,7 +967,8 @@ static value_t lookup_path(const eval_t *self, const value_t *data, const path_t
     value_t current = path->root == ROOT_UNIT ? self->unit : path->root == ROOT_AS_OF ? self->as_of : *data;
     for (size_t i = 0; i < path->count; i++) {
         value_t next;
-        if (!step(&current, path->segments[i].text, path->segments[i].length, &next))
+        if (!step(&current, path->segments[i].text, path->segments[i].length, path->segments[i].hash,
+                  &next))
             return null_value;
         current = next;
     }
@@ -925,6 +977,9 @@ static value_t lookup_path(const eval_t *self, const value_t *data, const path_t
 
 static bool strict_equal(const value_t *a, const value_t *b)
 {
+    if ((a->type == V_OBJECT || a->type == V_TABLE) && (b->type == V_OBJECT || b->type == V_TABLE))
+        return (a->type == V_OBJECT ? a->u.json : a->u.table->json)
+               == (b->type == V_OBJECT ? b->u.json : b->u.table->json);
     if (a->type != b->type)
         return false;
     switch (a->type) {
@@ -935,6 +990,7 @@ static bool strict_equal(const value_t *a, const value_t *b)
     case V_ARRAY: return a->u.array.items == b->u.array.items && a->u.array.count == b->u.array.count;
     case V_JARRAY:
     case V_OBJECT: return a->u.json == b->u.json;
+    case V_TABLE: return a->u.table == b->u.table;
     case V_ITEM: return a->u.item == b->u.item;
     case V_PAIR: return a->u.pair == b->u.pair;
     }
@@ -1449,8 +1505,10 @@ static bool eval_age_days(eval_t *self, const expr_t *node, const value_t *data,
         /* an item's age is the age of its date */
         day = v.u.item->date;
         break;
-    case V_OBJECT: {
-        value_t date = from_json(cJSON_GetObjectItemCaseSensitive(v.u.json, "date"));
+    case V_OBJECT:
+    case V_TABLE: {
+        value_t date = from_json(cJSON_GetObjectItemCaseSensitive(v.type == V_OBJECT ? v.u.json : v.u.table->json,
+                                                                  "date"));
         day = string_day(&date);
         break;
     }
@@ -1711,6 +1769,7 @@ static cJSON *to_json(const value_t *v, int depth)
     }
     case V_JARRAY:
     case V_OBJECT: return cJSON_Duplicate(v->u.json, true);
+    case V_TABLE: return cJSON_Duplicate(v->u.table->json, true);
     case V_ITEM: return cJSON_Duplicate(v->u.item->json, true);
     case V_PAIR: {
         cJSON *object = cJSON_CreateObject();

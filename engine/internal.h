@@ -102,8 +102,37 @@ const char *catalog_set_kind_type(const catalog_set_t *self, const char *kind);
 /* Index of clause `id` in the effective list, or -1. */
 long catalog_find_clause(const catalog_t *self, const char *id);
 
+/* An object's top-level fields with hashed names, built when a bundle is
+   parsed, so that rules reading item fields and unit attributes compare
+   integers, not strings. */
+typedef struct field_table_s field_table_t;
+
+typedef struct {
+    uint32_t hash;
+    uint32_t length;
+    const cJSON *json;
+    const field_table_t *table; /* the member's own table, if it has one */
+} item_field_t;
+
+struct field_table_s {
+    const cJSON *json;
+    const item_field_t *fields;
+    size_t count;
+};
+
+/* FNV-1a: field names are short, this is cheap and well spread. */
+static inline uint32_t engine_hash(const char *text, size_t length)
+{
+    uint32_t hash = 2166136261u;
+    for (size_t i = 0; i < length; i++)
+        hash = (hash ^ (unsigned char) text[i]) * 16777619u;
+    return hash;
+}
+
 typedef struct {
     const cJSON *json;
+    field_table_t table;
+    const cJSON *nested;        /* the item's "fields" object, if any */
     const char *id;
     const char *kind;
     const char *type;
@@ -122,6 +151,8 @@ typedef struct {
 struct _bundle_t {
     cJSON *root;
     const cJSON *unit;
+    field_table_t unit_table;
+    field_table_t attributes_table;
     const char *unit_id;
     const char *unit_name;
     const char *org;
@@ -129,6 +160,7 @@ struct _bundle_t {
     int32_t as_of_day;
     item_t *items;
     size_t item_count;
+    item_field_t *field_pool;   /* every item's fields, see item_t */
     size_t *by_kind;            /* item indices grouped by kind, bundle order within */
     kind_slot_t *kinds;         /* sorted by kind */
     size_t kind_count;
