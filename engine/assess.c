@@ -168,6 +168,9 @@ static applicability_t applicability(context_t *ctx, catalog_state_t *state, siz
 static bool add_indices(context_t *ctx, const size_t *values, size_t count, size_t *offset)
 {
     assessment_t *a = ctx->assessment;
+    *offset = a->index_count;
+    if (count == 0)
+        return true;    /* nothing to copy, and indices may still be NULL */
     if (a->index_count + count > a->index_capacity) {
         size_t capacity = a->index_capacity ? a->index_capacity : 64;
         while (capacity < a->index_count + count)
@@ -179,7 +182,6 @@ static bool add_indices(context_t *ctx, const size_t *values, size_t count, size
         a->index_capacity = capacity;
     }
     memcpy(a->indices + a->index_count, values, count * sizeof *values);
-    *offset = a->index_count;
     a->index_count += count;
     return true;
 }

@@ -42,7 +42,8 @@ void diag_list_add(diag_list_t *self, diag_severity_t severity, const char *orig
 size_t diag_list_size(const diag_list_t *self);
 size_t diag_list_errors(const diag_list_t *self);
 const diag_t *diag_list_at(const diag_list_t *self, size_t index);
-/* "origin: where: message (hint: ...)" one per line; caller frees. */
+/* "origin: where: message (hint: ...)" one per line, "warning: " before
+   the message of a warning, "where: " left out when empty; caller frees. */
 char *diag_list_format(const diag_list_t *self);
 
 /* ---- catalogs ----------------------------------------------------------- */
@@ -56,10 +57,12 @@ void catalog_set_destroy(catalog_set_t **self_p);
 /* Validate and compile one catalog from its JSON text. Every problem found
    is added to `diags` (all of them, not just the first). A catalog whose
    id is already in the set replaces it (user catalogs override bundled
-   ones). Returns 0 when added, -1 on any error (then nothing is added). */
+   ones). Returns 0 when added, -1 on any error (then nothing is added).
+   Adding drops all links: call catalog_set_link again afterwards. */
 int catalog_set_add(catalog_set_t *self, const char *origin, const char *text,
                     size_t length, diag_list_t *diags);
-/* Resolve `extends` and `maps_to` across the set once all are added.
+/* Resolve `extends` and `maps_to` across the set once all are added, and
+   lint what needs the whole set (kinds and parents inherited from a base).
    Returns 0, or -1 with diagnostics for dangling references. */
 int catalog_set_link(catalog_set_t *self, diag_list_t *diags);
 
@@ -77,7 +80,7 @@ const char *catalog_title(const catalog_t *self);
 bool catalog_certifiable(const catalog_t *self);
 const char *catalog_sha256(const catalog_t *self);    /* hex of the source text */
 const char *catalog_source(const catalog_t *self);    /* the JSON text it was compiled from */
-size_t catalog_clause_count(const catalog_t *self);
+size_t catalog_clause_count(const catalog_t *self);   /* including inherited ones */
 /* Summary for `assay catalogs show`: id, title, clauses with their checks. */
 cJSON *catalog_to_json(const catalog_t *self);
 
@@ -96,16 +99,18 @@ typedef struct {
 /* Parse and validate one bundle. Errors (invalid JSON, bad UTF-8, NUL,
    wrong types, missing or duplicate ids, unknown kind or type, bad
    dates, too big, too deep) go to `diags` and give NULL; problems that
-   leave the bundle usable are warnings. `catalogs` supplies the kind
-   vocabulary; may be NULL to skip kind checks. `limits` may be NULL. */
+   leave the bundle usable are warnings, added to `diags` and kept in
+   bundle_warnings. `catalogs` supplies the kind vocabulary; may be NULL
+   to skip kind checks. `limits` may be NULL. `text` need not be
+   NUL-terminated. */
 bundle_t *bundle_parse(const char *origin, const char *text, size_t length,
                        const catalog_set_t *catalogs, const bundle_limits_t *limits,
                        diag_list_t *diags);
 void bundle_destroy(bundle_t **self_p);
 
 const char *bundle_unit_id(const bundle_t *self);
-const char *bundle_unit_name(const bundle_t *self);
-const char *bundle_org(const bundle_t *self);
+const char *bundle_unit_name(const bundle_t *self);  /* the unit id when unnamed */
+const char *bundle_org(const bundle_t *self);        /* "" when absent */
 const char *bundle_as_of(const bundle_t *self);      /* "YYYY-MM-DD" */
 size_t bundle_item_count(const bundle_t *self);
 /* Warnings found while parsing (they are also copied into assessments). */
@@ -117,7 +122,9 @@ typedef struct _assessment_t assessment_t;
 
 /* Evaluate a bundle against a compiled catalog (and, through extends, its
    base). Total: rule errors become check status "error", never a crash.
-   Returns NULL only when memory runs out. */
+   Returns NULL only when memory runs out. The assessment copies what it
+   needs from the bundle (which may be destroyed first) but points into
+   the catalog, whose set must outlive it and not change meanwhile. */
 assessment_t *engine_assess(const catalog_t *catalog, const bundle_t *bundle);
 void assessment_destroy(assessment_t **self_p);
 
