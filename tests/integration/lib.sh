@@ -28,11 +28,40 @@ fail() {
   exit 1
 }
 
+# Under valgrind (ASSAY_VALGRIND=1): the processes of the stack and every
+# `assay` call write memcheck logs into the state folder; any invalid
+# access or definite leak fails the test.
+VALGRIND_LOGS="$ASSAY_STACK_DIR/valgrind"
+if [[ ${ASSAY_VALGRIND:-0} == 1 ]]; then
+  mkdir -p "$VALGRIND_LOGS"
+  VALGRIND="valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --track-fds=no --log-file=$VALGRIND_LOGS/%p.log"
+  export ASSAY_WRAPPER="$VALGRIND"
+  assay() { $VALGRIND "$ASSAY_BIN_DIR/client/assay" "$@"; }
+fi
+
+valgrind_verdict() {
+  [[ ${ASSAY_VALGRIND:-0} == 1 ]] || return 0
+  local bad
+  bad=$(grep -lE 'Invalid (read|write|free)|uninitialised|definitely lost: [1-9]|Mismatched free' \
+    "$VALGRIND_LOGS"/*.log 2>/dev/null || true)
+  if [[ -n $bad ]]; then
+    log "valgrind found errors:"
+    for f in $bad; do cat "$f" >&2; done
+    return 1
+  fi
+  log "valgrind: no invalid accesses, no definite leaks ($(ls "$VALGRIND_LOGS" | wc -l) processes)"
+}
+
 stack_cleanup() {
   local rc=$?
   if ((rc != 0)); then
     log "exit $rc; stack logs follow"
     "$STACK" logs 2>&1 | tail -n 80 >&2 || true
+  fi
+  # Stop first (SIGTERM: processes exit and valgrind writes its summary).
+  "$STACK" stop >/dev/null 2>&1 || true
+  if ((rc == 0)) && ! valgrind_verdict; then
+    rc=1
   fi
   "$STACK" destroy >/dev/null 2>&1 || true
   exit "$rc"
