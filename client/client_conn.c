@@ -7,16 +7,20 @@
 #include <string.h>
 
 #define QUERY_ID_BASE (UINT64_C(1) << 63)   /* query ids never clash with submit's */
-#define FIRST_RESEND_MS 1000
-#define MAX_RESEND_MS 4000
 #define RETRY_PAUSE_MS 500                  /* after a REPLY 75 */
+#define HEARTBEAT_MS 1000                   /* ZMTP PING interval */
+#define HEARTBEAT_TIMEOUT_MS 3000           /* no PONG this long: the link is dead */
 
 struct _client_conn_t {
     char *endpoint;
     zsock_t *socket;
+    zactor_t *monitor;
     zpoller_t *poller;
     uint64_t next_query_id;
     int timeout_ms;
+    bool connected;
+    uint64_t losses;
+    int64_t down_since;     /* monotonic ms the link has been down since */
 };
 
 client_conn_t *client_conn_new(const char *endpoint, char *error, size_t error_size)
@@ -29,6 +33,7 @@ client_conn_t *client_conn_new(const char *endpoint, char *error, size_t error_s
     self->endpoint = strdup(endpoint);
     self->next_query_id = QUERY_ID_BASE;
     self->timeout_ms = CLIENT_CONN_DEFAULT_TIMEOUT_MS;
+    self->down_since = zclock_mono();
     const char *budget = getenv("ASSAY_BROKER_TIMEOUT");
     if (budget && *budget) {
         char *end = NULL;
@@ -43,22 +48,37 @@ client_conn_t *client_conn_new(const char *endpoint, char *error, size_t error_s
         return NULL;
     }
     /* Never hang on exit with unsent requests, reconnect quickly after a
-       broker restart, refuse absurd messages, and never block forever
-       when the send queue is full. */
+       broker restart, notice a dead peer by ZMTP heartbeats, refuse
+       absurd messages, and never block forever on a full send queue. */
     zsock_set_linger(self->socket, 0);
     zsock_set_reconnect_ivl(self->socket, 100);
-    zsock_set_reconnect_ivl_max(self->socket, 2000);
+    zsock_set_reconnect_ivl_max(self->socket, 1000);
+    zsock_set_heartbeat_ivl(self->socket, HEARTBEAT_MS);
+    zsock_set_heartbeat_timeout(self->socket, HEARTBEAT_TIMEOUT_MS);
     zsock_set_maxmsgsize(self->socket, (int64_t) ASSAY_MSG_MAX_BYTES);
     zsock_set_sndtimeo(self->socket, 1000);
     zsock_set_sndhwm(self->socket, 10000);
     zsock_set_rcvhwm(self->socket, 10000);
+
+    /* Watch the link before connecting so no event is missed. */
+    self->monitor = zactor_new(zmonitor, self->socket);
+    if (!self->monitor) {
+        snprintf(error, error_size, "cannot monitor the ZeroMQ socket");
+        client_conn_destroy(&self);
+        return NULL;
+    }
+    zstr_sendx(self->monitor, "LISTEN", "HANDSHAKE_SUCCEEDED", NULL);
+    zstr_sendx(self->monitor, "LISTEN", "DISCONNECTED", NULL);
+    zstr_sendx(self->monitor, "START", NULL);
+    zsock_wait(self->monitor);
+
     if (zsock_connect(self->socket, "%s", endpoint) != 0) {
         snprintf(error, error_size, "invalid broker endpoint '%s' (expected e.g. tcp://host:5555)",
                  endpoint);
         client_conn_destroy(&self);
         return NULL;
     }
-    self->poller = zpoller_new(self->socket, NULL);
+    self->poller = zpoller_new(self->socket, self->monitor, NULL);
     return self;
 }
 
@@ -68,6 +88,7 @@ void client_conn_destroy(client_conn_t **self_p)
         return;
     client_conn_t *self = *self_p;
     zpoller_destroy(&self->poller);
+    zactor_destroy(&self->monitor);
     zsock_destroy(&self->socket);
     free(self->endpoint);
     free(self);
@@ -84,9 +105,43 @@ int client_conn_timeout_ms(const client_conn_t *self)
     return self->timeout_ms;
 }
 
-void client_conn_set_timeout_ms(client_conn_t *self, int timeout_ms)
+uint64_t client_conn_losses(const client_conn_t *self)
 {
-    self->timeout_ms = timeout_ms > 0 ? timeout_ms : CLIENT_CONN_DEFAULT_TIMEOUT_MS;
+    return self->losses;
+}
+
+bool client_conn_connected(const client_conn_t *self)
+{
+    return self->connected;
+}
+
+bool client_conn_given_up(const client_conn_t *self, int64_t since)
+{
+    int64_t now = zclock_mono();
+    if (self->connected)
+        return now - since >= CLIENT_CONN_ANSWER_MS;
+    int64_t down = self->down_since > since ? self->down_since : since;
+    return now - down >= self->timeout_ms;
+}
+
+/* One event from the monitor: the link came up or went down. */
+static void handle_event(client_conn_t *self)
+{
+    zmsg_t *event = zmsg_recv(self->monitor);
+    if (!event)
+        return;
+    char *name = zmsg_popstr(event);
+    if (name && strcmp(name, "HANDSHAKE_SUCCEEDED") == 0)
+        self->connected = true;
+    else if (name && strcmp(name, "DISCONNECTED") == 0) {
+        if (self->connected) {
+            self->losses++;
+            self->down_since = zclock_mono();
+        }
+        self->connected = false;
+    }
+    free(name);
+    zmsg_destroy(&event);
 }
 
 int client_conn_send(client_conn_t *self, assay_msg_t **msg_p)
@@ -101,8 +156,15 @@ assay_msg_t *client_conn_recv(client_conn_t *self, int timeout_ms)
         int64_t left = deadline - zclock_mono();
         /* Something may already wait even when the time is up. */
         void *ready = zpoller_wait(self->poller, left > 0 ? (int) left : 0);
-        if (!ready)
-            return NULL;
+        if (ready == self->monitor) {
+            handle_event(self);
+            continue;
+        }
+        if (!ready) {
+            if (zpoller_expired(self->poller) || zpoller_terminated(self->poller))
+                return NULL;
+            continue;
+        }
         const char *reason = NULL;
         assay_msg_t *msg = assay_msg_recv(self->socket, &reason);
         if (msg)
@@ -130,17 +192,17 @@ bool client_conn_idle(client_conn_t *self, int ms)
     return false;
 }
 
-static assay_msg_t *query_new(uint64_t request_id, const char *verb, const char *target,
-                              const char *body)
+static int query_send(client_conn_t *self, uint64_t request_id, const char *verb,
+                      const char *target, const char *body)
 {
     assay_msg_t *msg = assay_msg_new(ASSAY_MSG_QUERY);
     if (!msg)
-        return NULL;
+        return -1;
     assay_msg_set_request_id(msg, request_id);
     assay_msg_set_text(msg, verb);
     assay_msg_set_target(msg, target ? target : "");
     assay_msg_set_body(msg, body ? body : "", body ? strlen(body) : 0);
-    return msg;
+    return client_conn_send(self, &msg);
 }
 
 client_conn_result_t client_conn_query(client_conn_t *self, const char *verb, const char *target,
@@ -148,12 +210,12 @@ client_conn_result_t client_conn_query(client_conn_t *self, const char *verb, co
 {
     *code = ASSAY_CODE_RETRY;
     *body = NULL;
-    uint64_t request_id = self->next_query_id++;
     char *arguments_text = arguments ? cJSON_PrintUnformatted(arguments) : NULL;
-    int64_t now = zclock_mono();
-    int64_t deadline = now + self->timeout_ms;
-    int resend_ms = FIRST_RESEND_MS;
-    int64_t next_send = now;
+    int64_t started = zclock_mono();
+    uint64_t request_id = self->next_query_id++;
+    int64_t sent_at = started;
+    uint64_t losses_at_send = self->losses;
+    bool sent = query_send(self, request_id, verb, target, arguments_text) == 0;
     client_conn_result_t result = CLIENT_CONN_UNAVAILABLE;
 
     while (true) {
@@ -161,21 +223,9 @@ client_conn_result_t client_conn_query(client_conn_t *self, const char *verb, co
             result = CLIENT_CONN_INTERRUPTED;
             break;
         }
-        now = zclock_mono();
-        if (now >= deadline)
-            break;    /* unavailable, or the last REPLY 75 stands */
-        if (now >= next_send) {
-            assay_msg_t *query = query_new(request_id, verb, target, arguments_text);
-            if (query)
-                client_conn_send(self, &query);
-            next_send = now + resend_ms;
-            resend_ms = resend_ms * 2 > MAX_RESEND_MS ? MAX_RESEND_MS : resend_ms * 2;
-        }
-        int64_t until = next_send < deadline ? next_send : deadline;
-        assay_msg_t *answer = client_conn_recv(self, (int) (until - zclock_mono()));
-        if (!answer)
-            continue;
-        if (assay_msg_id(answer) == ASSAY_MSG_REPLY && assay_msg_request_id(answer) == request_id) {
+        assay_msg_t *answer = client_conn_recv(self, 200);
+        if (answer && assay_msg_id(answer) == ASSAY_MSG_REPLY
+            && assay_msg_request_id(answer) == request_id) {
             cJSON_Delete(*body);
             *code = assay_msg_code(answer);
             *body = cJSON_ParseWithLength(assay_msg_body(answer), assay_msg_body_size(answer));
@@ -183,22 +233,35 @@ client_conn_result_t client_conn_query(client_conn_t *self, const char *verb, co
             result = CLIENT_CONN_OK;
             /* 75: the broker is there but its database is not (or was
                just restarted: the broker reconnects by itself). Ask again
-               shortly, with a new request id, while the budget lasts; the
-               last answer stands when it runs out. */
-            if (*code == ASSAY_CODE_RETRY && zclock_mono() + RETRY_PAUSE_MS < deadline) {
+               shortly, with a new request id, while the unreachable
+               budget lasts; the last answer stands when it runs out. */
+            if (*code == ASSAY_CODE_RETRY
+                && zclock_mono() + RETRY_PAUSE_MS < started + self->timeout_ms) {
                 if (!client_conn_idle(self, RETRY_PAUSE_MS)) {
                     result = CLIENT_CONN_INTERRUPTED;
                     break;
                 }
                 request_id = self->next_query_id++;
-                resend_ms = FIRST_RESEND_MS;
-                next_send = zclock_mono();
+                sent_at = zclock_mono();
+                losses_at_send = self->losses;
+                sent = query_send(self, request_id, verb, target, arguments_text) == 0;
                 continue;
             }
             break;
         }
-        /* A late answer to something we no longer wait for. */
+        /* Anything else is a late answer to something we no longer wait for. */
         assay_msg_destroy(&answer);
+        if (result == CLIENT_CONN_OK && zclock_mono() >= started + self->timeout_ms)
+            break;    /* the last REPLY 75 stands */
+        /* The link was lost since the send (or the send failed) and is up
+           again: the request may have gone down with the old link. */
+        if (self->connected && (!sent || self->losses != losses_at_send)) {
+            sent_at = zclock_mono();
+            losses_at_send = self->losses;
+            sent = query_send(self, request_id, verb, target, arguments_text) == 0;
+        }
+        if (client_conn_given_up(self, sent_at))
+            break;
     }
     free(arguments_text);
     return result;

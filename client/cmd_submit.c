@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #define WINDOW 256                /* SUBMITs in flight */
-#define RESEND_AFTER_MS 5000      /* no answer to one SUBMIT: send it again */
 #define RETRY_BUDGET_MS 30000     /* refused with 75 and no progress this long: give up */
 #define BACKOFF_FIRST_MS 200
 #define BACKOFF_MAX_MS 5000
@@ -238,13 +237,14 @@ static void handle_answer(submit_t *self, assay_msg_t *msg, int64_t now)
             assay_msg_text(msg));
 }
 
-/* Send again what has waited too long for an answer: the broker may have
-   restarted and lost it. The same key makes the repeat harmless. */
-static void resend_stale(submit_t *self, int64_t now)
+/* The link to the broker was lost and is back: what was in flight may
+   have gone down with it. Send it again; the same key makes a repeat
+   harmless (the broker answers with the job it already has). */
+static void resend_in_flight(submit_t *self, int64_t now)
 {
-    for (size_t i = 0; i < self->inputs->count && i < self->next_new; i++) {
+    for (size_t i = 0; i < self->next_new; i++) {
         unit_t *unit = &self->units[i];
-        if (unit->state == UNIT_IN_FLIGHT && now - unit->sent_at >= RESEND_AFTER_MS) {
+        if (unit->state == UNIT_IN_FLIGHT) {
             self->in_flight--;
             queue_resend(self, i, now);
         }
@@ -257,7 +257,7 @@ static int pipeline(submit_t *self)
     int64_t now = zclock_mono();
     self->last_answer = self->last_progress = now;
     int64_t next_scan = now + SCAN_EVERY_MS;
-    int timeout_ms = client_conn_timeout_ms(self->conn);
+    uint64_t losses = client_conn_losses(self->conn);
     while (self->settled < self->inputs->count) {
         if (signals_caught())
             return signals_exit_code();
@@ -284,7 +284,11 @@ static int pipeline(submit_t *self)
         }
         if (now >= next_scan) {
             next_scan = now + SCAN_EVERY_MS;
-            if (self->in_flight > 0 && now - self->last_answer >= timeout_ms) {
+            if (client_conn_connected(self->conn) && client_conn_losses(self->conn) != losses) {
+                losses = client_conn_losses(self->conn);
+                resend_in_flight(self, now);
+            }
+            if (self->in_flight > 0 && client_conn_given_up(self->conn, self->last_answer)) {
                 fprintf(stderr, "assay %s: the broker at %s does not answer\n",
                         self->args->command, client_conn_endpoint(self->conn));
                 return EXIT_UNAVAILABLE;
@@ -294,7 +298,6 @@ static int pipeline(submit_t *self)
                         self->args->command);
                 return EXIT_UNAVAILABLE;
             }
-            resend_stale(self, now);
         }
     }
     return self->refused ? EXIT_USAGE : EXIT_DONE;
@@ -355,8 +358,11 @@ int cmd_submit(const args_t *args)
         }
         free(resolved);
     }
-    if ((rc = validate(&self, catalogs)) != EXIT_DONE)
+    if ((rc = validate(&self, catalogs)) != EXIT_DONE) {
+        if (rc != EXIT_USAGE)
+            fprintf(stderr, "assay %s: interrupted; nothing was submitted\n", args->command);
         goto done;
+    }
     for (size_t i = 0; i < inputs.count; i++) {
         char key[ASSAY_MSG_MAX_SHORT + 64];
         if (unit_key(&self, i, key, sizeof key) != 0) {
