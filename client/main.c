@@ -83,7 +83,9 @@ static const command_t commands[] = {
       "Wait until no job of the batch (or the job) is queued or running. Shows a\n"
       "progress bar when stderr is a terminal, else a line every 10%. Exits 0, or\n"
       "1 (policy breached), 3 (jobs failed or dead), 4, 75, 124 (timeout), 130/143.\n"
-      "Interrupting a wait cancels nothing: wait again to re-attach.\n"
+      "Cancelled jobs count as finished. Interrupting a wait cancels nothing: wait\n"
+      "again to re-attach. A broker or database restart while waiting is ridden\n"
+      "out for up to a minute.\n"
       "\n"
       "  --timeout S           give up after S seconds (exit 124; the jobs go on)\n"
       POLICY_HELP
