@@ -109,10 +109,17 @@ job_t *broker_job_add(broker_t *self, uint64_t id, uint32_t attempt, bool runnin
 static void job_requeue(broker_t *self, job_t *job, const char *reason, int delay_ms)
 {
     char state[16];
-    if (!broker_db_ready(self->db)
+    /* After one failure (the database is down, or the row is locked by a
+       stalled worker's transaction) the others wait too: trying each
+       would block the loop for a lock timeout per job. */
+    bool postpone = zclock_mono() < self->requeue_retry_at || !broker_db_ready(self->db);
+    if (postpone
         || broker_db_requeue(self->db, job->id, job->attempt, reason, delay_ms, state) != 0) {
-        /* Keep it as an orphan; the next tick tries again. */
-        zsys_warning("job %" PRIu64 ": requeue postponed: %s", job->id, broker_db_error(self->db));
+        if (!postpone) {
+            zsys_warning("job %" PRIu64 ": requeue postponed: %s", job->id,
+                         broker_db_error(self->db));
+            self->requeue_retry_at = zclock_mono() + 1000;
+        }
         job_unlink(self, job);
         job->lease_handle = zlistx_add_end(self->orphans, job);
         return;
@@ -426,7 +433,8 @@ static void expire_leases(broker_t *self, int64_t now)
 
 static void expire_orphans(broker_t *self, int64_t now)
 {
-    if (now < self->orphans_until || zlistx_size(self->orphans) == 0)
+    if (now < self->orphans_until || now < self->requeue_retry_at
+        || zlistx_size(self->orphans) == 0)
         return;
     job_t *job;
     size_t rounds = zlistx_size(self->orphans);

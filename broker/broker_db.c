@@ -73,8 +73,16 @@ bool broker_db_ready(broker_db_t *self)
         PQfinish(self->connection);
     /* A short connect timeout keeps the event loop responsive while the
        database is down. */
-    const char *keywords[] = { "dbname", "connect_timeout", "application_name", NULL };
-    const char *values[] = { self->conninfo, "2", "assay-broker", NULL };
+    /* lock_timeout: a row locked by a worker's transaction (a worker
+       stopped mid-commit) must not stall the event loop; the statement
+       fails, and the next tick tries again. Keepalives notice a database
+       host that vanished. Options come before dbname so that a URL which
+       sets its own wins. */
+    const char *keywords[] = { "options", "keepalives_idle", "keepalives_interval",
+                               "keepalives_count", "dbname", "connect_timeout",
+                               "application_name", NULL };
+    const char *values[] = { "-c lock_timeout=1000 -c statement_timeout=60000", "10", "5", "3",
+                             self->conninfo, "2", "assay-broker", NULL };
     self->connection = PQconnectdbParams(keywords, values, 1);
     if (PQstatus(self->connection) == CONNECTION_OK) {
         self->backoff_ms = BACKOFF_FIRST_MS;

@@ -63,6 +63,7 @@ struct _broker_t {
     uint64_t loaded_upto;
     int64_t next_heartbeat;
     int64_t orphans_until;  /* grace for workers to reclaim jobs after restart */
+    int64_t requeue_retry_at; /* after a failed requeue, when to try again */
     int64_t started;
     broker_counters_t counters;
 };

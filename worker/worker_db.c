@@ -101,8 +101,15 @@ bool worker_db_ready(worker_db_t *self)
         return false;
     if (self->connection)
         PQfinish(self->connection);
-    const char *keywords[] = { "dbname", "connect_timeout", "application_name", NULL };
-    const char *values[] = { self->conninfo, "2", "assay-worker", NULL };
+    /* A worker stopped in the middle of a commit (SIGSTOP, a partition)
+       must not hold its job rows locked for ever: the server ends such a
+       transaction after 5 s idle, and the broker can requeue those jobs.
+       Options come before dbname so that a URL which sets its own wins. */
+    const char *keywords[] = { "options", "keepalives_idle", "keepalives_interval",
+                               "keepalives_count", "dbname", "connect_timeout",
+                               "application_name", NULL };
+    const char *values[] = { "-c idle_in_transaction_session_timeout=5000 -c lock_timeout=5000",
+                             "10", "5", "3", self->conninfo, "2", "assay-worker", NULL };
     self->connection = PQconnectdbParams(keywords, values, 1);
     if (PQstatus(self->connection) == CONNECTION_OK && store_catalogs(self)) {
         self->backoff_ms = BACKOFF_FIRST_MS;

@@ -115,3 +115,35 @@ assert_exactly_once() {
   stray=$(sql "SELECT count(*) FROM assessments a JOIN jobs j ON j.id = a.job_id WHERE a.attempt <> j.attempt")
   assert_eq "$stray" 0 "assessments written by a stale attempt"
 }
+
+# pid_of NAME: the pid of a stack process (broker, worker-K).
+pid_of() { cat "$ASSAY_STACK_DIR/run/$1.pid"; }
+
+# generate_units N SEED: N synthetic units into $WORK/units-SEED; prints the folder.
+generate_units() {
+  local dir="$WORK/units-$2"
+  "$ASSAY_SOURCE_DIR/examples/generate" --units "$1" --seed "$2" --out "$dir" >&2
+  echo "$dir"
+}
+
+# jobs_in BATCH [STATE]: how many jobs of the batch (in that state).
+jobs_in() {
+  local filter=""
+  [[ -n ${2:-} ]] && filter="AND j.state = '$2'"
+  sql "SELECT count(*) FROM jobs j JOIN batch_jobs bj ON bj.job_id = j.id
+       JOIN batches b ON b.id = bj.batch_id WHERE b.name = '$1' $filter"
+}
+
+# wait_done BATCH N [SECONDS]: until at least N jobs of the batch are done.
+wait_done() {
+  local deadline=$((SECONDS + ${3:-180}))
+  while (($(jobs_in "$1" done) < $2)); do
+    ((SECONDS < deadline)) || fail "$1: fewer than $2 jobs done after ${3:-180} s"
+    sleep 0.2
+  done
+}
+
+# broker_stat PATH: one number from `assay stats --format json` (python path).
+broker_stat() {
+  assay stats --format json | python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"
+}

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ASSAY_SOURCE_DIR"
 UNITS=${ASSAY_TEST_UNITS:-2000}
-KILLS=${ASSAY_TEST_KILLS:-3}
+KILLS=${ASSAY_TEST_KILLS:-10}
 
 stack_start 2
 examples/generate --units "$UNITS" --seed 11 --out "$WORK/units"
