@@ -23,7 +23,7 @@ assay submit "$units" --standard iso13485-2016 --batch mixed >/dev/null
 mkdir -p "$WORK/poison"
 cp "$ASSAY_SOURCE_DIR"/examples/units/medtech-lyon-audit-overdue.json \
    "$ASSAY_SOURCE_DIR"/examples/units/novocardia-startup.json "$WORK/poison/"
-assay submit "$WORK/poison" --standard poison-13485 --batch mixed >/dev/null
+ASSAY_CATALOGS="$WORK/extra" assay submit "$WORK/poison" --standard poison-13485 --batch mixed >/dev/null
 
 rc=0
 assay wait mixed --timeout 300 >/dev/null 2>&1 || rc=$?
