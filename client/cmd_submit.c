@@ -54,6 +54,8 @@ typedef struct {
     int64_t last_progress;
     bool stop;                    /* a bundle was refused as bad input */
     bool retry_noted;             /* said once that the broker refuses for now */
+    char *last_refusal;           /* text of the last refusal printed */
+    size_t same_refusals;         /* refusals not printed: same text as the last */
 } submit_t;
 
 /* ---- preparation ------------------------------------------------------ */
@@ -233,8 +235,16 @@ static void handle_answer(submit_t *self, assay_msg_t *msg, int64_t now)
     self->settled++;
     self->refused++;
     self->stop = true;
-    fprintf(stderr, "assay %s: %s: refused: %s\n", self->args->command, input->origin,
-            assay_msg_text(msg));
+    /* The window's other bundles are often refused for the same reason
+       (an unknown standard): say it once. */
+    const char *text = assay_msg_text(msg);
+    if (self->last_refusal && strcmp(self->last_refusal, text) == 0) {
+        self->same_refusals++;
+        return;
+    }
+    free(self->last_refusal);
+    self->last_refusal = strdup(text);
+    fprintf(stderr, "assay %s: %s: refused: %s\n", self->args->command, input->origin, text);
 }
 
 /* The link to the broker was lost and is back: what was in flight may
@@ -349,12 +359,18 @@ int cmd_submit(const args_t *args)
     if ((rc = load_catalogs(args, &catalogs)) != EXIT_DONE)
         goto done;
     if (catalogs) {
+        /* The broker's catalogs are the authority: it may have some this
+           machine lacks. A standard unknown here is left for the broker
+           to check (it refuses an unknown one with 2 before accepting
+           anything), and so are the evidence kinds, which the local
+           catalogs then do not cover. */
         char error[256];
         char *resolved = util_standards_resolve(catalogs, standards, error, sizeof error);
         if (!resolved) {
-            fprintf(stderr, "assay %s: --standard: %s\n", args->command, error);
-            rc = EXIT_USAGE;
-            goto done;
+            if (!args->quiet)
+                fprintf(stderr, "assay %s: note: --standard: %s in the local catalogs; the "
+                        "broker's catalogs decide\n", args->command, error);
+            catalog_set_destroy(&catalogs);
         }
         free(resolved);
     }
@@ -411,9 +427,13 @@ int cmd_submit(const args_t *args)
         fprintf(stderr, "assay %s: %zu of %zu bundles accepted into batch %s before this "
                 "stopped; submitting again is safe (the same bundles give the same jobs)\n",
                 args->command, self.accepted, inputs.count, self.batch);
-    else if (rc == EXIT_USAGE)
+    else if (rc == EXIT_USAGE) {
+        if (self.same_refusals)
+            fprintf(stderr, "assay %s: ... and %zu more bundles refused the same way\n",
+                    args->command, self.same_refusals);
         fprintf(stderr, "assay %s: stopped after a refusal: %zu of %zu bundles accepted into "
                 "batch %s\n", args->command, self.accepted, inputs.count, self.batch);
+    }
 
     if (rc == EXIT_DONE && args->wait) {
         wait_options_t options = {
@@ -427,6 +447,7 @@ done:
     client_conn_destroy(&conn);
     free(self.units);
     free(self.resend);
+    free(self.last_refusal);
     free(generated);
     catalog_set_destroy(&catalogs);
     inputs_free(&inputs);
