@@ -211,6 +211,28 @@ client_conn_result_t client_conn_query(client_conn_t *self, const char *verb, co
     *code = ASSAY_CODE_RETRY;
     *body = NULL;
     char *arguments_text = arguments ? cJSON_PrintUnformatted(arguments) : NULL;
+    /* A request the codec cannot encode (a target over 256 bytes, not
+       UTF-8) is bad input, answered here as the broker would. */
+    assay_msg_t *probe = assay_msg_new(ASSAY_MSG_QUERY);
+    const char *reason = NULL;
+    if (probe) {
+        assay_msg_set_text(probe, verb);
+        assay_msg_set_target(probe, target ? target : "");
+        assay_msg_set_body(probe, arguments_text ? arguments_text : "",
+                           arguments_text ? strlen(arguments_text) : 0);
+        if (assay_msg_check(probe, &reason) != 0) {
+            *code = ASSAY_CODE_BAD_INPUT;
+            *body = cJSON_CreateObject();
+            char message[300];
+            snprintf(message, sizeof message, "cannot be sent: %s", reason ? reason : "invalid");
+            cJSON_AddStringToObject(*body, "error", message);
+        }
+        assay_msg_destroy(&probe);
+    }
+    if (*code == ASSAY_CODE_BAD_INPUT) {
+        free(arguments_text);
+        return CLIENT_CONN_OK;
+    }
     int64_t started = zclock_mono();
     uint64_t request_id = self->next_query_id++;
     int64_t sent_at = started;

@@ -182,6 +182,18 @@ static int send_one(submit_t *self, size_t index, int64_t now)
     assay_msg_set_standards(msg, self->standards);
     assay_msg_set_body(msg, text, length);
     free(text);
+    const char *reason = NULL;
+    if (assay_msg_check(msg, &reason) != 0) {
+        /* Not encodable (e.g. a --batch that is not UTF-8): bad input. */
+        fprintf(stderr, "assay %s: %s: cannot be sent: %s\n", self->args->command,
+                input->origin, reason ? reason : "invalid message");
+        assay_msg_destroy(&msg);
+        unit->state = UNIT_REFUSED;
+        self->settled++;
+        self->refused++;
+        self->stop = true;
+        return -1;
+    }
     unit->state = UNIT_IN_FLIGHT;
     unit->sent_at = now;
     self->in_flight++;
