@@ -371,18 +371,16 @@ int cmd_submit(const args_t *args)
     if ((rc = load_catalogs(args, &catalogs)) != EXIT_DONE)
         goto done;
     if (catalogs) {
-        /* The broker's catalogs are the authority: it may have some this
-           machine lacks. A standard unknown here is left for the broker
-           to check (it refuses an unknown one with 2 before accepting
-           anything), and so are the evidence kinds, which the local
-           catalogs then do not cover. */
+        /* Checked here so that nothing reaches the broker that it would
+           refuse; a broker with catalogs this machine lacks needs them in
+           --catalogs / ASSAY_CATALOGS here too. */
         char error[256];
         char *resolved = util_standards_resolve(catalogs, standards, error, sizeof error);
         if (!resolved) {
-            if (!args->quiet)
-                fprintf(stderr, "assay %s: note: --standard: %s in the local catalogs; the "
-                        "broker's catalogs decide\n", args->command, error);
-            catalog_set_destroy(&catalogs);
+            fprintf(stderr, "assay %s: --standard: %s; nothing was submitted (catalogs only "
+                    "the broker has: add them with --catalogs)\n", args->command, error);
+            rc = EXIT_USAGE;
+            goto done;
         }
         free(resolved);
     }
