@@ -7,6 +7,8 @@
 #   make stop       stop the local stack (its data is kept)
 #   make test-asan  build with ASan+UBSan into build-asan/ and run the tests there
 #   make bench      build, then run the benchmarks (bench/run)
+#   make fuzz       build the libFuzzer targets with clang (build-fuzz/) and run
+#                   each for FUZZ_SECONDS (default 600; FUZZ_TARGETS to choose)
 #   make clean      remove the build trees
 #
 # Variables: CMAKE_FLAGS (extra cmake -D...), CTEST_FLAGS (e.g. -L unit, -j2),
@@ -21,7 +23,7 @@ CTEST_FLAGS ?=
 BOOTSTRAP_FLAGS ?=
 ASAN_DIR := build-asan
 
-.PHONY: bootstrap build test demo stop clean test-asan bench
+.PHONY: bootstrap build test demo stop clean test-asan bench fuzz
 
 bootstrap:
 	scripts/bootstrap $(BOOTSTRAP_FLAGS)
@@ -53,6 +55,20 @@ test-asan: bootstrap
 bench: build
 	@test -x bench/run || { echo "make bench: bench/run does not exist yet" >&2; exit 1; }
 	bench/run
+
+# Fuzzing: clang with libFuzzer, ASan and UBSan, in its own tree; the frame
+# decoder, bundle parser, catalog compiler and expression evaluator, one
+# after the other (fuzz/run). Crashes land in build-fuzz/crashes/TARGET/.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= assay_msg bundle catalog expr
+FUZZ_DIR := build-fuzz
+
+fuzz:
+	scripts/bootstrap --with fuzz $(BOOTSTRAP_FLAGS)
+	cmake -S . -B $(FUZZ_DIR) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DASSAY_FUZZ=ON $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_DIR) -j$(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run --build $(FUZZ_DIR) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf build $(ASAN_DIR)
