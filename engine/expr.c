@@ -182,7 +182,10 @@ static const operator_t operators[] = {
                       "none filter map reduce merge evidence age_days count latest coverage"
 
 /* A dot path split once at compile time. */
-typedef enum { ROOT_DATA, ROOT_UNIT, ROOT_AS_OF } path_root_t;
+/* ROOT_NONE: a '$' path that is neither $unit... nor $as_of, which only a
+   latest or coverage FIELD can be (var's are checked at compile time); it
+   reads null, as lookup() does for such a path. */
+typedef enum { ROOT_DATA, ROOT_UNIT, ROOT_AS_OF, ROOT_NONE } path_root_t;
 
 typedef struct {
     const char *text;       /* into the owning node's string */
@@ -219,7 +222,14 @@ static bool path_compile(const char *text, path_t *path)
             path->root = ROOT_AS_OF;
             return true;
         }
-        path->root = ROOT_UNIT;     /* compile checked it is $unit... */
+        /* Only var's paths are checked to be $unit...; a latest or
+           coverage FIELD such as "$ate" is not, and skipping 5 bytes of
+           it read past its end (found by fuzz/fuzz_expr). */
+        if (strncmp(text, "$unit", 5) != 0 || (text[5] && text[5] != '.')) {
+            path->root = ROOT_NONE;
+            return true;
+        }
+        path->root = ROOT_UNIT;
         text += 5;
         if (*text == '.')
             text++;
@@ -964,6 +974,8 @@ static value_t lookup(const eval_t *self, const value_t *data, const char *path)
 
 static value_t lookup_path(const eval_t *self, const value_t *data, const path_t *path)
 {
+    if (path->root == ROOT_NONE)
+        return null_value;
     value_t current = path->root == ROOT_UNIT ? self->unit : path->root == ROOT_AS_OF ? self->as_of : *data;
     for (size_t i = 0; i < path->count; i++) {
         value_t next;
