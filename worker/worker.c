@@ -127,6 +127,8 @@ static void receive_job(worker_t *self, assay_msg_t *msg)
     task_key(assay_msg_job_id(msg), assay_msg_attempt(msg), key);
     if (zhashx_lookup(self->tasks, key))
         return;   /* a duplicate delivery of a job we already hold */
+    if (self->stopping)
+        return;   /* draining: our DISCONNECT hands it back at once */
     worker_task_t *task = worker_task_new(assay_msg_job_id(msg), assay_msg_attempt(msg),
                                           assay_msg_standards(msg), assay_msg_body(msg),
                                           assay_msg_body_size(msg));
@@ -293,9 +295,16 @@ int worker_run(const worker_config_t *config)
     while (!zsys_interrupted)
         turn(&self);
 
-    /* SIGTERM: take no more work, finish and commit what we hold within
-       shutdown_ms; whatever is left the broker requeues when we leave. */
+    /* SIGTERM: take no more work, finish and commit what is being
+       evaluated within shutdown_ms, and hand back what never started:
+       READY without those jobs makes the broker requeue them now, and the
+       DISCONNECT at the end returns whatever arrived meanwhile. */
     self.stopping = true;
+    worker_task_t *waiting;
+    while ((waiting = zlistx_first(self.waiting))) {
+        zlistx_delete(self.waiting, zlistx_cursor(self.waiting));
+        finish(&self, waiting);
+    }
     send_ready(&self);
     int64_t give_up = zclock_mono() + config->shutdown_ms;
     while (zhashx_size(self.tasks) > 0 && zclock_mono() < give_up)

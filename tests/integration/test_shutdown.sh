@@ -10,6 +10,19 @@ stack_start 2
 units=$(generate_units "$UNITS" 81)
 assay submit "$units" --standard iso13485-2016 --batch calm >/dev/null
 
+# While the batch is young: an interrupted wait leaves it running.
+for signal in INT TERM; do
+  assay wait calm --timeout 300 >/dev/null 2>"$WORK/wait-$signal.err" &
+  waiter=$!
+  sleep 1
+  kill -"$signal" "$waiter" || fail "wait ended before SIG$signal: $(cat "$WORK/wait-$signal.err")"
+  rc=0
+  wait "$waiter" || rc=$?
+  expected=$([[ $signal == INT ]] && echo 130 || echo 143)
+  assert_eq "$rc" "$expected" "exit code of wait on SIG$signal"
+done
+assert_eq "$(jobs_in calm cancelled)" 0 "jobs cancelled by an interrupted wait"
+
 wait_done calm $((UNITS / 5))
 log "SIGTERM worker-1"
 "$STACK" stop-worker 1 >&2
@@ -22,17 +35,6 @@ log "SIGTERM broker"
 grep -q 'broker: stopped' "$ASSAY_STACK_DIR/logs/broker.log" || fail "the broker did not stop cleanly"
 "$STACK" start-broker >&2
 
-for signal in INT TERM; do
-  assay wait calm --timeout 300 >/dev/null 2>&1 &
-  waiter=$!
-  sleep 1.5
-  kill -"$signal" "$waiter"
-  rc=0
-  wait "$waiter" || rc=$?
-  expected=$([[ $signal == INT ]] && echo 130 || echo 143)
-  assert_eq "$rc" "$expected" "exit code of wait on SIG$signal"
-done
-assert_eq "$(jobs_in calm cancelled)" 0 "jobs cancelled by an interrupted wait"
 
 rc=0
 assay wait calm --timeout 300 >/dev/null || rc=$?
