@@ -29,6 +29,8 @@ void results_sink_assessment(results_sink_t *self, const cJSON *assessment)
     self->assessments++;
     if (self->format && format_assessment(self->format, assessment) != 0)
         self->output_failed = true;
+    if (self->observe_assessment && self->observe_assessment(self->observer, assessment) != 0)
+        self->output_failed = true;
     char reason[256];
     if (self->policy && policy_breached(self->policy, assessment, reason, sizeof reason)) {
         self->breaches++;
@@ -71,6 +73,8 @@ void results_sink_job(results_sink_t *self, cJSON *job)
     else
         self->jobs_unfinished++;
     if (self->format && format_unfinished_job(self->format, job) != 0)
+        self->output_failed = true;
+    if (self->observe_job && self->observe_job(self->observer, job) != 0)
         self->output_failed = true;
     /* Name the jobs that will not have results (up to a screenful); jobs
        still on their way are only counted. */

@@ -38,6 +38,7 @@ int cmd_catalogs(const args_t *args);
 int cmd_stats(const args_t *args);
 int cmd_cancel(const args_t *args);
 int cmd_retry(const args_t *args);
+int cmd_report(const args_t *args);
 
 /* main.c: print "assay CMD: message" and the command's usage on stderr;
    returns EXIT_USAGE. */
@@ -74,6 +75,11 @@ typedef struct {
     size_t jobs_cancelled;
     size_t jobs_noted;        /* named on stderr so far */
     bool output_failed;
+    /* Also given each assessment and each job without results (report);
+       may be NULL. A non-zero return counts as an output failure. */
+    int (*observe_assessment)(void *observer, const cJSON *assessment);
+    int (*observe_job)(void *observer, const cJSON *job);
+    void *observer;
 } results_sink_t;
 
 void results_sink_assessment(results_sink_t *self, const cJSON *assessment);

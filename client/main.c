@@ -155,6 +155,20 @@ static const command_t commands[] = {
       "with a fresh budget of attempts.\n"
       "\n"
       BROKER_OPTIONS COMMON_OPTIONS },
+    { "report", cmd_report, ARG_COMMON | ARG_BROKER | ARG_HTML,
+      "usage: assay report BATCH|JOB [--html FILE]\n"
+      "\n"
+      "Write one self-contained HTML page about the stored results of a batch (or\n"
+      "a job): a summary (units, standards, readiness, NC counts), readiness per\n"
+      "unit, a heatmap of units x top-level clauses coloured by maturity, a radar\n"
+      "chart per unit and standard, and the nonconformities grouped by clause with\n"
+      "the failing checks and the evidence that decided them. Inline CSS and SVG:\n"
+      "it loads nothing from the network and opens offline in any browser. Jobs\n"
+      "without results are listed in it (exit 3 when some failed or are dead).\n"
+      "\n"
+      "  --html FILE           where to write it (default, or -: stdout); the file\n"
+      "                        is replaced whole, never left half-written\n"
+      BROKER_OPTIONS COMMON_OPTIONS },
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
@@ -175,6 +189,7 @@ static const char main_usage[] =
     "  catalogs list|show ID|kinds|lint FILE\n"
     "  cancel BATCH|JOB                 take queued jobs out of play\n"
     "  retry BATCH|JOB                  queue failed and dead jobs again\n"
+    "  report BATCH|JOB [--html FILE]   one self-contained HTML report\n"
     "  stats                            broker, queues, workers\n"
     "\n"
     "`assay COMMAND --help` describes each. Results go to stdout, diagnostics\n"
