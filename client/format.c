@@ -1,5 +1,6 @@
 /*  format.c - result output formats. See format.h. */
 #include "format.h"
+#include "format_export.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -67,12 +68,14 @@ struct _format_t {
     size_t ready, conditional, not_ready, not_applicable, major, minor;
     /* csv */
     bool header_done;
+    /* junit, oscal: format_export.c */
+    format_export_t *export;
 };
 
 int format_kind_parse(const char *name, format_kind_t *kind)
 {
-    static const char *const names[] = { "table", "json", "jsonl", "csv" };
-    for (int i = 0; i < 4; i++)
+    static const char *const names[] = { "table", "json", "jsonl", "csv", "junit", "oscal" };
+    for (int i = 0; i < 6; i++)
         if (name && strcmp(name, names[i]) == 0) {
             *kind = (format_kind_t) i;
             return 0;
@@ -87,13 +90,16 @@ const char *format_kind_name(format_kind_t kind)
     case FORMAT_JSON: return "json";
     case FORMAT_JSONL: return "jsonl";
     case FORMAT_CSV: return "csv";
+    case FORMAT_JUNIT: return "junit";
+    case FORMAT_OSCAL: return "oscal";
     }
     return "table";
 }
 
 bool format_needs_full(format_kind_t kind)
 {
-    return kind == FORMAT_JSON || kind == FORMAT_CSV;
+    return kind == FORMAT_JSON || kind == FORMAT_CSV || kind == FORMAT_JUNIT
+        || kind == FORMAT_OSCAL;
 }
 
 format_t *format_new(format_kind_t kind, FILE *out)
@@ -103,6 +109,13 @@ format_t *format_new(format_kind_t kind, FILE *out)
         return NULL;
     self->kind = kind;
     self->out = out;
+    if (kind == FORMAT_JUNIT || kind == FORMAT_OSCAL) {
+        self->export = format_export_new(kind == FORMAT_OSCAL);
+        if (!self->export) {
+            free(self);
+            return NULL;
+        }
+    }
     return self;
 }
 
@@ -117,6 +130,7 @@ void format_destroy(format_t **self_p)
     free(self->rows);
     free(self->assessments.data);
     free(self->jobs.data);
+    format_export_destroy(&self->export);
     free(self);
     *self_p = NULL;
 }
@@ -407,6 +421,10 @@ int format_assessment(format_t *self, const cJSON *assessment)
     case FORMAT_CSV:
         rc = add_csv_rows(self, assessment);
         break;
+    case FORMAT_JUNIT:
+    case FORMAT_OSCAL:
+        rc = format_export_assessment(self->export, assessment);
+        break;
     }
     if (rc == 0)
         self->count++;
@@ -491,6 +509,11 @@ int format_finish(format_t *self)
             csv_row(self, csv_headers);
             self->header_done = true;
         }
+        break;
+    case FORMAT_JUNIT:
+    case FORMAT_OSCAL:
+        if (format_export_finish(self->export, self->out) != 0)
+            return -1;
         break;
     }
     if (fflush(self->out) != 0 || ferror(self->out))

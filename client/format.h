@@ -13,6 +13,9 @@
              edition, as_of, maturity, readiness, major_nc, minor_nc,
              observations
       csv    a header, then one row per unit x standard x clause
+      junit  JUnit XML: a testsuite per unit x standard, a testcase per
+             assessed clause (format_export.h)
+      oscal  OSCAL 1.2.1 assessment-results JSON, one line (format_export.h)
 
     Pure apart from writing to the FILE it is given.
 */
@@ -23,9 +26,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-typedef enum { FORMAT_TABLE, FORMAT_JSON, FORMAT_JSONL, FORMAT_CSV } format_kind_t;
+typedef enum {
+    FORMAT_TABLE, FORMAT_JSON, FORMAT_JSONL, FORMAT_CSV, FORMAT_JUNIT, FORMAT_OSCAL
+} format_kind_t;
 
-/* "table" ... "csv" to a kind; -1 when unknown. */
+/* "table" ... "oscal" to a kind; -1 when unknown. */
 int format_kind_parse(const char *name, format_kind_t *kind);
 const char *format_kind_name(format_kind_t kind);
 /* Whether the format prints more than the summary fields (clauses...),
