@@ -41,7 +41,10 @@
 #define FORMAT_HELP \
     "  -f, --format FORMAT   table (default), json (one document, the last line),\n" \
     "                        jsonl (one object per unit x standard), csv (one row\n" \
-    "                        per unit x standard x clause)\n"
+    "                        per unit x standard x clause), junit (JUnit XML: a\n" \
+    "                        testsuite per unit x standard, a testcase per clause,\n" \
+    "                        a failure per NC), oscal (OSCAL 1.2.1 assessment-results\n" \
+    "                        JSON, one line)\n"
 
 typedef struct {
     const char *name;
@@ -100,7 +103,8 @@ static const command_t commands[] = {
       "  -f, --format FORMAT   table (default) or json (one line)\n"
       BROKER_OPTIONS COMMON_OPTIONS },
     { "results", cmd_results, ARG_COMMON | ARG_BROKER | ARG_FORMAT | ARG_FAIL_ON,
-      "usage: assay results BATCH|JOB [--format table|json|jsonl|csv] [--fail-on POLICY]\n"
+      "usage: assay results BATCH|JOB [--format table|json|jsonl|csv|junit|oscal]\n"
+      "                     [--fail-on POLICY]\n"
       "\n"
       "Print the stored results of a batch or job. Jobs that failed, were\n"
       "dead-lettered or are not finished are named on stderr (exit 3 when some\n"
@@ -184,7 +188,7 @@ static const char main_usage[] =
     "         [--key KEY] [--wait] [--timeout S] [--fail-on POLICY]\n"
     "  status BATCH|JOB                 counts of jobs by state\n"
     "  wait BATCH|JOB [--timeout S]     until every job finished\n"
-    "  results BATCH|JOB [--format table|json|jsonl|csv]\n"
+    "  results BATCH|JOB [--format table|json|jsonl|csv|junit|oscal]\n"
     "  check BUNDLE... [--standard ...] [--format ...]   offline, no broker\n"
     "  catalogs list|show ID|kinds|lint FILE\n"
     "  cancel BATCH|JOB                 take queued jobs out of play\n"
