@@ -109,7 +109,11 @@ job_t *broker_job_add(broker_t *self, uint64_t id, uint32_t attempt, bool runnin
 }
 
 /* Hand a running job back to the queue (or to the dead letters). */
-static void job_requeue(broker_t *self, job_t *job, const char *reason, int delay_ms)
+typedef enum { REQUEUE_FAILED, REQUEUE_LEASE_LOST } requeue_cause_t;
+#define LOST_LEASE_FACTOR 3
+
+static void job_requeue(broker_t *self, job_t *job, const char *reason, int delay_ms,
+                        requeue_cause_t cause)
 {
     char state[16];
     /* After one failure (the database is down, or the row is locked by a
@@ -117,7 +121,8 @@ static void job_requeue(broker_t *self, job_t *job, const char *reason, int dela
        would block the loop for a lock timeout per job. */
     bool postpone = zclock_mono() < self->requeue_retry_at || !broker_db_ready(self->db);
     if (postpone
-        || broker_db_requeue(self->db, job->id, job->attempt, reason, delay_ms, state) != 0) {
+        || broker_db_requeue(self->db, job->id, job->attempt, reason, delay_ms,
+                             cause == REQUEUE_LEASE_LOST ? LOST_LEASE_FACTOR : 1, state) != 0) {
         if (!postpone) {
             zsys_warning("job %" PRIu64 ": requeue postponed: %s", job->id,
                          broker_db_error(self->db));
@@ -173,7 +178,7 @@ static void worker_remove(broker_t *self, worker_t *worker, const char *reason)
     job_t *job;
     while ((job = zlistx_first(worker->leases))) {
         job_unlink(self, job);
-        job_requeue(self, job, reason, 0);
+        job_requeue(self, job, reason, 0, REQUEUE_LEASE_LOST);
     }
     zsys_info("worker %s removed: %s", worker->name, reason);
     zhashx_delete(self->workers, worker->identity);
@@ -204,7 +209,7 @@ static void worker_ready(broker_t *self, worker_t *worker, assay_msg_t *msg)
             still_held = held[i].job_id == job->id && held[i].attempt == job->attempt;
         if (!still_held) {
             job_unlink(self, job);
-            job_requeue(self, job, "worker restarted without it", 0);
+            job_requeue(self, job, "worker restarted without it", 0, REQUEUE_LEASE_LOST);
         }
         job = next;
     }
@@ -256,7 +261,7 @@ static void worker_failed(broker_t *self, worker_t *worker, assay_msg_t *msg)
     int shift = job->attempt > 10 ? 10 : (int) job->attempt - 1;
     int delay = self->config.retry_backoff_ms << (shift > 0 ? shift : 0);
     job_unlink(self, job);
-    job_requeue(self, job, assay_msg_text(msg), delay);
+    job_requeue(self, job, assay_msg_text(msg), delay, REQUEUE_FAILED);
 }
 
 static void handle_worker_message(broker_t *self, assay_msg_t *msg)
@@ -427,7 +432,7 @@ static void expire_leases(broker_t *self, int64_t now)
             job_t *next = zlistx_next(worker->leases);
             if (job->deadline < now) {
                 job_unlink(self, job);
-                job_requeue(self, job, "deadline exceeded", 0);
+                job_requeue(self, job, "deadline exceeded", 0, REQUEUE_FAILED);
             }
             job = next;
         }
@@ -443,7 +448,7 @@ static void expire_orphans(broker_t *self, int64_t now)
     size_t rounds = zlistx_size(self->orphans);
     while (rounds-- > 0 && (job = zlistx_first(self->orphans))) {
         job_unlink(self, job);
-        job_requeue(self, job, "not reclaimed after broker restart", 0);
+        job_requeue(self, job, "not reclaimed after broker restart", 0, REQUEUE_LEASE_LOST);
     }
     self->orphans_until = now + self->config.heartbeat_ms;
 }

@@ -202,22 +202,23 @@ int broker_db_dispatch(broker_db_t *self, const char *worker, const uint64_t *jo
 }
 
 int broker_db_requeue(broker_db_t *self, uint64_t job_id, uint32_t attempt,
-                      const char *reason, int delay_ms, char state[16])
+                      const char *reason, int delay_ms, int attempt_factor, char state[16])
 {
-    char id_text[24], attempt_text[16], delay_text[16];
+    char id_text[24], attempt_text[16], delay_text[16], factor_text[16];
+    snprintf(factor_text, sizeof factor_text, "%d", attempt_factor);
     snprintf(id_text, sizeof id_text, "%" PRIu64, job_id);
     snprintf(attempt_text, sizeof attempt_text, "%" PRIu32, attempt);
     snprintf(delay_text, sizeof delay_text, "%d", delay_ms);
-    const char *values[] = { id_text, attempt_text, reason, delay_text };
+    const char *values[] = { id_text, attempt_text, reason, delay_text, factor_text };
     PGresult *rows = run(self,
-        "UPDATE jobs SET state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'queued' END, "
+        "UPDATE jobs SET state = CASE WHEN attempt >= max_attempts * $5::integer THEN 'dead' ELSE 'queued' END, "
         "       worker = NULL, "
         "       not_before = now() + make_interval(secs => $4::integer / 1000.0), "
-        "       finished_at = CASE WHEN attempt >= max_attempts THEN now() END, "
+        "       finished_at = CASE WHEN attempt >= max_attempts * $5::integer THEN now() END, "
         "       errors = errors || jsonb_build_array(jsonb_build_object("
         "                'attempt', attempt, 'at', now(), 'error', $3::text)) "
         " WHERE id = $1::bigint AND attempt = $2::integer AND state = 'running' "
-        "RETURNING state", 4, values);
+        "RETURNING state", 5, values);
     if (!rows)
         return -1;
     snprintf(state, 16, "%s", PQntuples(rows) ? PQgetvalue(rows, 0, 0) : "");

@@ -65,7 +65,7 @@ int broker_db_dispatch(broker_db_t *self, const char *worker, const uint64_t *jo
    history. Sets *state to "queued", "dead", or "" when the job was no
    longer running at that attempt. */
 int broker_db_requeue(broker_db_t *self, uint64_t job_id, uint32_t attempt,
-                      const char *reason, int delay_ms, char state[16]);
+                      const char *reason, int delay_ms, int attempt_factor, char state[16]);
 
 /* Load unfinished jobs: queued ones with id > after_id (in id order, at
    most `limit`), or all running ones. `delay_ms` is how long until the
