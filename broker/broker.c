@@ -109,6 +109,12 @@ job_t *broker_job_add(broker_t *self, uint64_t id, uint32_t attempt, bool runnin
 }
 
 /* Hand a running job back to the queue (or to the dead letters). */
+/* Why a lease ended without a result. A failed evaluation or a job past
+   its deadline uses up one of the job's attempts; a lease lost with its
+   worker (killed, cut off, restarted) only counts against a looser limit
+   (LOST_LEASE_FACTOR x max_attempts), so that a fleet of crashing
+   workers does not dead-letter innocent jobs, while a bundle that kills
+   every worker it meets still ends as a dead letter. */
 typedef enum { REQUEUE_FAILED, REQUEUE_LEASE_LOST } requeue_cause_t;
 #define LOST_LEASE_FACTOR 3
 
@@ -184,6 +190,28 @@ static void worker_remove(broker_t *self, worker_t *worker, const char *reason)
     zhashx_delete(self->workers, worker->identity);
 }
 
+/* Jobs done per second over the last RATE_WINDOW_S seconds: a ring of
+   one-second buckets, cleared as time moves past them. */
+static void worker_rate_advance(worker_t *worker, int64_t now)
+{
+    int64_t second = now / 1000;
+    if (second - worker->rate_second >= RATE_WINDOW_S)
+        memset(worker->done_per_second, 0, sizeof worker->done_per_second);
+    else
+        for (int64_t past = worker->rate_second + 1; past <= second; past++)
+            worker->done_per_second[past % RATE_WINDOW_S] = 0;
+    worker->rate_second = second;
+}
+
+static uint32_t worker_done_recently(worker_t *worker, int64_t now)
+{
+    worker_rate_advance(worker, now);
+    uint32_t sum = 0;
+    for (int i = 0; i < RATE_WINDOW_S; i++)
+        sum += worker->done_per_second[i];
+    return sum;
+}
+
 static void worker_touch(broker_t *self, worker_t *worker)
 {
     worker->last_seen = zclock_mono();
@@ -247,6 +275,9 @@ static void worker_done(broker_t *self, worker_t *worker, assay_msg_t *msg)
     /* Committed, or refused by the attempt guard because the database
        moved on (cancelled): either way the database now holds its truth. */
     worker->done++;
+    int64_t now = zclock_mono();
+    worker_rate_advance(worker, now);
+    worker->done_per_second[(now / 1000) % RATE_WINDOW_S]++;
     self->counters.done++;
     job_forget(self, job);
 }
@@ -276,6 +307,8 @@ static void handle_worker_message(broker_t *self, assay_msg_t *msg)
         worker->identity = strdup(identity);
         worker->routing_id = zframe_dup(routing_id);
         worker->leases = zlistx_new();
+        worker->joined = zclock_mono();
+        worker->rate_second = worker->joined / 1000;
         zhashx_insert(self->workers, identity, worker);
     }
     free(identity);
@@ -523,11 +556,24 @@ static void reply(broker_t *self, assay_msg_t *request, int code, const char *bo
     broker_send_client(self, &answer);
 }
 
+/* A wall-clock time (ms since the epoch) as ISO 8601 UTC. */
+static void add_time(cJSON *object, const char *name, int64_t wall_ms)
+{
+    time_t seconds = (time_t) (wall_ms / 1000);
+    struct tm utc;
+    char text[40];
+    gmtime_r(&seconds, &utc);
+    size_t length = strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+    snprintf(text + length, sizeof text - length, ".%03dZ", (int) (wall_ms % 1000));
+    cJSON_AddStringToObject(object, name, text);
+}
+
 static char *stats_json(broker_t *self)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *broker = cJSON_AddObjectToObject(root, "broker");
     int64_t now = zclock_mono();
+    int64_t wall_now = zclock_time();
     cJSON_AddNumberToObject(broker, "uptime_s", (double) (now - self->started) / 1000.0);
     cJSON_AddBoolToObject(broker, "database", broker_db_ready(self->db));
     cJSON_AddNumberToObject(broker, "queued_in_memory", (double) zlistx_size(self->queue));
@@ -552,8 +598,19 @@ static char *stats_json(broker_t *self)
         cJSON_AddNumberToObject(entry, "credit", worker->credit);
         cJSON_AddNumberToObject(entry, "in_flight", (double) zlistx_size(worker->leases));
         cJSON_AddNumberToObject(entry, "last_heartbeat_ms", (double) (now - worker->last_seen));
+        add_time(entry, "last_heartbeat", wall_now - (now - worker->last_seen));
+        add_time(entry, "joined", wall_now - (now - worker->joined));
         cJSON_AddNumberToObject(entry, "done", (double) worker->done);
         cJSON_AddNumberToObject(entry, "failed", (double) worker->failed);
+        /* Jobs per second over the last minute (or since it joined, if
+           later), and since it joined. */
+        double alive_s = (double) (now - worker->joined) / 1000.0;
+        double window_s = alive_s < RATE_WINDOW_S ? alive_s : RATE_WINDOW_S;
+        uint32_t recent = worker_done_recently(worker, now);
+        cJSON_AddNumberToObject(entry, "done_last_minute", recent);
+        cJSON_AddNumberToObject(entry, "rate_per_s", window_s >= 1 ? recent / window_s : recent);
+        cJSON_AddNumberToObject(entry, "rate_per_s_since_joined",
+                                alive_s >= 1 ? (double) worker->done / alive_s : (double) worker->done);
         cJSON_AddItemToArray(workers, entry);
     }
     char *text = cJSON_PrintUnformatted(root);
@@ -595,13 +652,20 @@ static void change_jobs(broker_t *self, assay_msg_t *msg, bool cancel)
 static void handle_query(broker_t *self, assay_msg_t *msg)
 {
     const char *verb = assay_msg_text(msg);
-    if (strcmp(verb, "status") == 0 || strcmp(verb, "results") == 0) {
+    /* Reads and the override write run in the query thread, on its own
+       connection. stats goes there too, carrying what our memory holds
+       as its body: the thread adds the database's counts. */
+    if (strcmp(verb, "status") == 0 || strcmp(verb, "results") == 0
+        || strcmp(verb, "diff") == 0 || strcmp(verb, "history") == 0
+        || strcmp(verb, "override") == 0 || strcmp(verb, "overrides") == 0) {
         zmsg_t *forward = assay_msg_encode(msg);
         zmsg_send(&forward, self->query);
     } else if (strcmp(verb, "stats") == 0) {
         char *body = stats_json(self);
-        reply(self, msg, ASSAY_CODE_OK, body);
+        assay_msg_set_body(msg, body, strlen(body));
         free(body);
+        zmsg_t *forward = assay_msg_encode(msg);
+        zmsg_send(&forward, self->query);
     } else if (strcmp(verb, "cancel") == 0 || strcmp(verb, "retry") == 0)
         change_jobs(self, msg, strcmp(verb, "cancel") == 0);
     else

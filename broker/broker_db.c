@@ -11,6 +11,7 @@
 #include <czmq.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,13 +206,14 @@ int broker_db_requeue(broker_db_t *self, uint64_t job_id, uint32_t attempt,
                       const char *reason, int delay_ms, int attempt_factor, char state[16])
 {
     char id_text[24], attempt_text[16], delay_text[16], factor_text[16];
-    snprintf(factor_text, sizeof factor_text, "%d", attempt_factor);
     snprintf(id_text, sizeof id_text, "%" PRIu64, job_id);
     snprintf(attempt_text, sizeof attempt_text, "%" PRIu32, attempt);
     snprintf(delay_text, sizeof delay_text, "%d", delay_ms);
+    snprintf(factor_text, sizeof factor_text, "%d", attempt_factor);
     const char *values[] = { id_text, attempt_text, reason, delay_text, factor_text };
     PGresult *rows = run(self,
-        "UPDATE jobs SET state = CASE WHEN attempt >= max_attempts * $5::integer THEN 'dead' ELSE 'queued' END, "
+        "UPDATE jobs SET state = CASE WHEN attempt >= max_attempts * $5::integer "
+        "                             THEN 'dead' ELSE 'queued' END, "
         "       worker = NULL, "
         "       not_before = now() + make_interval(secs => $4::integer / 1000.0), "
         "       finished_at = CASE WHEN attempt >= max_attempts * $5::integer THEN now() END, "
@@ -375,4 +377,342 @@ char *broker_db_results(broker_db_t *self, const char *target, uint64_t after_jo
         "       WHERE a.job_id = p.id), '[]'::json)) ORDER BY p.id) "
         "    FROM page p), '[]'::json)) END",
         5, values, code);
+}
+
+/* ---- history, review and operations (QUERY diff, history, override,
+   overrides, stats): answered by the query thread ---------------------- */
+
+/* {"error": TEXT} as the body of a refusal (code 2 or 4). */
+static char *error_body(const char *format, ...) __attribute__((format(printf, 1, 2)));
+static char *error_body(const char *format, ...)
+{
+    char text[1024];
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(text, sizeof text, format, arguments);
+    va_end(arguments);
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "error", text);
+    char *printed = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    return printed;
+}
+
+/* The newest assessment of each unit x standard among a batch's jobs. */
+#define BATCH_ASSESSMENTS(param) \
+    "SELECT DISTINCT ON (a.unit_id, a.standard) a.* " \
+    "  FROM batch_jobs bj JOIN batches b ON b.id = bj.batch_id " \
+    "  JOIN assessments a ON a.job_id = bj.job_id WHERE b.name = " param " " \
+    " ORDER BY a.unit_id, a.standard, a.created_at DESC, a.id DESC"
+
+/* A clause status as a rank: 2 major NC, 1 minor NC, 0 otherwise. */
+#define NC_RANK(status) \
+    "CASE " status " WHEN 'major_nc' THEN 2 WHEN 'minor_nc' THEN 1 ELSE 0 END"
+
+char *broker_db_diff(broker_db_t *self, const char *from, const char *to,
+                     const char *after_unit, const char *after_standard, int limit, bool all,
+                     int *code)
+{
+    const char *names[] = { from, to };
+    PGresult *rows = run(self,
+        "SELECT EXISTS (SELECT 1 FROM batches WHERE name = $1), "
+        "       EXISTS (SELECT 1 FROM batches WHERE name = $2)", 2, names);
+    if (!rows) {
+        *code = 75;
+        return NULL;
+    }
+    bool from_known = PQgetvalue(rows, 0, 0)[0] == 't';
+    bool to_known = PQgetvalue(rows, 0, 1)[0] == 't';
+    PQclear(rows);
+    if (!from_known || !to_known) {
+        *code = 4;
+        return error_body("no such batch: %s", !from_known ? from : to);
+    }
+    char limit_text[16];
+    snprintf(limit_text, sizeof limit_text, "%d", limit);
+    const char *values[] = { from, to, after_unit ? after_unit : "",
+                             after_standard ? after_standard : "", all ? "t" : "f", limit_text };
+    /* Pairs by unit and standard (FULL JOIN: a unit may be in one batch
+       only); per pair, the assessed clauses of both sides joined by id,
+       an NC being new when its rank rose and closed when it fell. Counts
+       are over all pairs and come with the first page only. */
+    return json_query(self,
+        "WITH f AS (" BATCH_ASSESSMENTS("$1") "), "
+        "     t AS (" BATCH_ASSESSMENTS("$2") "), "
+        "pairs AS ("
+        "  SELECT COALESCE(f.unit_id, t.unit_id) AS unit, COALESCE(f.standard, t.standard) AS standard, "
+        "         f.id AS f_id, t.id AS t_id, f.readiness AS f_readiness, t.readiness AS t_readiness, "
+        "         t.maturity - f.maturity AS maturity_change, "
+        "         CASE WHEN f.id IS NOT NULL THEN json_build_object('job', f.job_id, "
+        "              'assessed_at', f.created_at, 'as_of', f.as_of, 'maturity', f.maturity, "
+        "              'readiness', f.readiness, 'major_nc', f.major_nc, 'minor_nc', f.minor_nc, "
+        "              'observations', f.observations) END AS f_doc, "
+        "         CASE WHEN t.id IS NOT NULL THEN json_build_object('job', t.job_id, "
+        "              'assessed_at', t.created_at, 'as_of', t.as_of, 'maturity', t.maturity, "
+        "              'readiness', t.readiness, 'major_nc', t.major_nc, 'minor_nc', t.minor_nc, "
+        "              'observations', t.observations) END AS t_doc, "
+        "         (SELECT json_object_agg(k.key, (t.maturity_by_clause->>k.key)::numeric "
+        "                                        - (k.value #>> '{}')::numeric ORDER BY k.key) "
+        "            FROM jsonb_each(f.maturity_by_clause) k "
+        "           WHERE (t.maturity_by_clause->>k.key)::numeric <> (k.value #>> '{}')::numeric) "
+        "           AS clause_change "
+        "    FROM f FULL JOIN t ON t.unit_id = f.unit_id AND t.standard = f.standard), "
+        "judged AS ("
+        "  SELECT p.*, n.new_nc, n.closed_nc, "
+        "         (p.f_id IS NULL OR p.t_id IS NULL OR p.maturity_change <> 0 "
+        "          OR p.f_readiness <> p.t_readiness OR n.new_nc IS NOT NULL "
+        "          OR n.closed_nc IS NOT NULL) AS changed "
+        "    FROM pairs p LEFT JOIN LATERAL ("
+        "      SELECT json_agg(json_build_object('clause', x.clause_id, 'title', x.title, "
+        "                 'was', x.was, 'now', x.now) ORDER BY x.clause_id) "
+        "               FILTER (WHERE x.now_rank > x.was_rank) AS new_nc, "
+        "             json_agg(json_build_object('clause', x.clause_id, 'title', x.title, "
+        "                 'was', x.was, 'now', x.now) ORDER BY x.clause_id) "
+        "               FILTER (WHERE x.was_rank > x.now_rank) AS closed_nc "
+        "        FROM (SELECT COALESCE(cf.clause_id, ct.clause_id) AS clause_id, "
+        "                     COALESCE(ct.title, cf.title) AS title, "
+        "                     cf.status AS was, ct.status AS now, "
+        "                     " NC_RANK("cf.status") " AS was_rank, "
+        "                     " NC_RANK("ct.status") " AS now_rank "
+        "                FROM (SELECT * FROM clause_results "
+        "                       WHERE assessment_id = p.f_id AND assessed) cf "
+        "                FULL JOIN (SELECT * FROM clause_results "
+        "                            WHERE assessment_id = p.t_id AND assessed) ct "
+        "                  ON ct.clause_id = cf.clause_id) x "
+        "       WHERE p.f_id IS NOT NULL AND p.t_id IS NOT NULL) n ON true), "
+        "page AS (SELECT * FROM judged WHERE ($5::boolean OR changed) "
+        "            AND (unit, standard) > ($3::text, $4::text) "
+        "          ORDER BY unit, standard LIMIT $6::integer) "
+        "SELECT json_build_object('from', $1::text, 'to', $2::text, "
+        "  'counts', CASE WHEN $3::text = '' AND $4::text = '' THEN (SELECT json_build_object("
+        "      'pairs', count(*), 'changed', count(*) FILTER (WHERE changed), "
+        "      'unchanged', count(*) FILTER (WHERE NOT changed), "
+        "      'only_in_from', count(*) FILTER (WHERE t_id IS NULL), "
+        "      'only_in_to', count(*) FILTER (WHERE f_id IS NULL), "
+        "      'maturity_up', count(*) FILTER (WHERE maturity_change > 0), "
+        "      'maturity_down', count(*) FILTER (WHERE maturity_change < 0), "
+        "      'readiness_changed', count(*) FILTER (WHERE f_readiness <> t_readiness), "
+        "      'new_nc', COALESCE(sum(json_array_length(new_nc)), 0), "
+        "      'closed_nc', COALESCE(sum(json_array_length(closed_nc)), 0)) FROM judged) END, "
+        "  'next', (SELECT CASE WHEN count(*) = $6::integer THEN "
+        "              (SELECT json_build_object('unit', l.unit, 'standard', l.standard) FROM page l "
+        "                ORDER BY l.unit DESC, l.standard DESC LIMIT 1) END FROM page), "
+        "  'pairs', COALESCE((SELECT json_agg(json_build_object("
+        "      'unit', unit, 'standard', standard, 'changed', changed, "
+        "      'from', f_doc, 'to', t_doc, 'maturity_change', maturity_change, "
+        "      'maturity_by_clause_change', clause_change, "
+        "      'readiness_change', CASE WHEN f_readiness <> t_readiness "
+        "                               THEN f_readiness || ' -> ' || t_readiness END, "
+        "      'new_nc', COALESCE(new_nc, '[]'::json), "
+        "      'closed_nc', COALESCE(closed_nc, '[]'::json)) ORDER BY unit, standard) "
+        "    FROM page), '[]'::json))",
+        6, values, code);
+}
+
+char *broker_db_history(broker_db_t *self, const char *unit, const char *standard, int *code)
+{
+    const char *values[] = { unit, standard && *standard ? standard : NULL };
+    char *text = json_query(self,
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE unit_id = $1) THEN json_build_object("
+        "  'unit', $1::text, "
+        "  'jobs', (SELECT count(*) FROM jobs WHERE unit_id = $1), "
+        "  'jobs_without_results', (SELECT count(*) FROM jobs "
+        "                            WHERE unit_id = $1 AND state <> 'done'), "
+        "  'assessments', COALESCE((SELECT json_agg(json_build_object("
+        "      'standard', t.standard, 'run', t.run, 'job', t.job_id, 'batch', t.batch, "
+        "      'batches', (SELECT json_agg(b.name ORDER BY b.id) FROM batch_jobs bj "
+        "                    JOIN batches b ON b.id = bj.batch_id WHERE bj.job_id = t.job_id), "
+        "      'assessed_at', t.run_at, 'as_of', t.as_of, 'maturity', t.maturity, "
+        "      'maturity_change', t.maturity_delta, 'readiness', t.readiness, "
+        "      'previous_readiness', t.previous_readiness, 'major_nc', t.major_nc, "
+        "      'minor_nc', t.minor_nc, 'observations', t.observations, "
+        "      'major_nc_change', t.major_nc_delta, 'minor_nc_change', t.minor_nc_delta, "
+        "      'effective_readiness', e.effective_readiness, "
+        "      'effective_major_nc', e.effective_major_nc, "
+        "      'effective_minor_nc', e.effective_minor_nc, "
+        "      'active_overrides', e.active_overrides) ORDER BY t.standard, t.run) "
+        "    FROM assay_assessment_trend t "
+        "    JOIN assay_effective_assessments e ON e.assessment_id = t.assessment_id "
+        "   WHERE t.unit_id = $1 AND ($2::text IS NULL OR t.standard = $2::text)), '[]'::json)) "
+        "END", 2, values, code);
+    if (*code == 4)
+        return error_body("no such unit: %s (no job ever assessed it)", unit);
+    return text;
+}
+
+/* One override as `overrides` lists it; `o` is an overrides row. */
+#define OVERRIDE_JSON \
+    "json_build_object('id', o.id, 'job', o.job_id, 'unit', o.unit_id, " \
+    "  'standard', o.standard, 'clause', o.clause_id, 'title', c.title, " \
+    "  'status', o.status, 'machine_status', c.status, 'previous_status', o.previous_status, " \
+    "  'reason', o.reason, 'by', o.by, 'at', o.created_at, 'expires', o.expires, " \
+    "  'active', o.superseded_by IS NULL AND (o.expires IS NULL OR o.expires >= current_date), " \
+    "  'state', CASE WHEN o.superseded_by IS NOT NULL THEN 'superseded' " \
+    "                WHEN o.expires < current_date THEN 'expired' ELSE 'active' END, " \
+    "  'superseded_by', o.superseded_by, " \
+    "  'replaces', (SELECT p.id FROM overrides p WHERE p.superseded_by = o.id), " \
+    "  'replaces_status', (SELECT p.status FROM overrides p WHERE p.superseded_by = o.id))"
+
+char *broker_db_overrides(broker_db_t *self, const char *target, int *code)
+{
+    char number[24];
+    const char *values[] = { target, job_number(target, number) };
+    /* A batch by name, else a unit by id, else a job by number. */
+    char *text = json_query(self,
+        "WITH kind AS (SELECT CASE "
+        "    WHEN EXISTS (SELECT 1 FROM batches WHERE name = $1) THEN 'batch' "
+        "    WHEN EXISTS (SELECT 1 FROM jobs WHERE unit_id = $1) THEN 'unit' "
+        "    WHEN EXISTS (SELECT 1 FROM jobs WHERE id = $2::bigint) THEN 'job' END AS kind), "
+        "jobs_of AS ("
+        "  SELECT bj.job_id AS id FROM batch_jobs bj JOIN batches b ON b.id = bj.batch_id "
+        "   WHERE b.name = $1 AND (SELECT kind FROM kind) = 'batch' "
+        "  UNION SELECT j.id FROM jobs j WHERE j.unit_id = $1 AND (SELECT kind FROM kind) = 'unit' "
+        "  UNION SELECT j.id FROM jobs j WHERE j.id = $2::bigint AND (SELECT kind FROM kind) = 'job') "
+        "SELECT CASE WHEN (SELECT kind FROM kind) IS NOT NULL THEN json_build_object("
+        "  'target', $1::text, 'kind', (SELECT kind FROM kind), "
+        "  'overrides', COALESCE((SELECT json_agg(" OVERRIDE_JSON " ORDER BY o.id) "
+        "    FROM overrides o JOIN clause_results c "
+        "      ON c.assessment_id = o.assessment_id AND c.clause_id = o.clause_id "
+        "   WHERE o.job_id IN (SELECT id FROM jobs_of)), '[]'::json)) END",
+        2, values, code);
+    if (*code == 4)
+        return error_body("no such batch, unit or job: %s", target);
+    return text;
+}
+
+char *broker_db_override(broker_db_t *self, const broker_override_t *request, int *code)
+{
+    char job_text[24];
+    snprintf(job_text, sizeof job_text, "%" PRIu64, request->job_id);
+    const char *standard = request->standard && *request->standard ? request->standard : NULL;
+    *code = 75;
+    if (broker_db_begin(self) != 0)
+        return NULL;
+    char *answer = NULL;
+    PGresult *rows = NULL;
+    /* The job's assessments (locked: one decision at a time per
+       assessment) and the clause in each, if it has it. */
+    const char *find[] = { job_text, standard, request->clause };
+    rows = run(self,
+        "SELECT a.id, a.standard, a.unit_id, c.clause_id IS NOT NULL, c.assessed, c.status "
+        "  FROM assessments a LEFT JOIN clause_results c "
+        "    ON c.assessment_id = a.id AND c.clause_id = $3 "
+        " WHERE a.job_id = $1::bigint AND ($2::text IS NULL OR a.standard = $2::text) "
+        " ORDER BY a.standard FOR UPDATE OF a", 3, find);
+    if (!rows)
+        goto failed;
+    int count = PQntuples(rows), found = -1, matches = 0;
+    char standards[512] = "";
+    for (int row = 0; row < count; row++) {
+        size_t used = strlen(standards);
+        snprintf(standards + used, sizeof standards - used, "%s%s", used ? ", " : "",
+                 PQgetvalue(rows, row, 1));
+        if (PQgetvalue(rows, row, 3)[0] == 't') {
+            found = row;
+            matches++;
+        }
+    }
+    if (count == 0) {
+        /* Why: no such job, no results yet, or not that standard. */
+        PQclear(rows);
+        const char *job[] = { job_text };
+        rows = run(self,
+            "SELECT j.state, array_to_string(j.standards, ', ') FROM jobs j WHERE j.id = $1::bigint",
+            1, job);
+        if (!rows)
+            goto failed;
+        *code = 4;
+        if (PQntuples(rows) == 0)
+            answer = error_body("no such job: %s", job_text);
+        else if (strcmp(PQgetvalue(rows, 0, 0), "done") != 0)
+            answer = error_body("job %s has no results (it is %s)", job_text,
+                                PQgetvalue(rows, 0, 0));
+        else
+            answer = error_body("job %s has no assessment against %s (it has: %s)", job_text,
+                                standard ? standard : "any standard", PQgetvalue(rows, 0, 1));
+    } else if (matches == 0) {
+        *code = 4;
+        answer = error_body("clause %s is not in the assessment of job %s against %s",
+                            request->clause, job_text, standards);
+    } else if (matches > 1) {
+        *code = 2;
+        answer = error_body("clause %s is in several assessments of job %s (%s): say which "
+                            "standard", request->clause, job_text, standards);
+    } else if (PQgetvalue(rows, found, 4)[0] != 't') {
+        *code = 2;
+        answer = error_body("clause %s of %s is a heading: its verdict aggregates its "
+                            "sub-clauses; override those instead", request->clause,
+                            PQgetvalue(rows, found, 1));
+    }
+    if (answer) {
+        PQclear(rows);
+        broker_db_rollback(self);
+        return answer;
+    }
+    char assessment[24], found_standard[300], unit[300], machine[32];
+    snprintf(assessment, sizeof assessment, "%s", PQgetvalue(rows, found, 0));
+    snprintf(found_standard, sizeof found_standard, "%s", PQgetvalue(rows, found, 1));
+    snprintf(unit, sizeof unit, "%s", PQgetvalue(rows, found, 2));
+    snprintf(machine, sizeof machine, "%s", PQgetvalue(rows, found, 5));
+    PQclear(rows);
+
+    /* The newer decision takes its id first; the current one (if any)
+       points at it (the foreign key is checked at commit), then it is
+       inserted: at no moment are there two current decisions. */
+    rows = run(self, "SELECT nextval(pg_get_serial_sequence('overrides', 'id'))", 0, NULL);
+    if (!rows)
+        goto failed;
+    char id_text[24];
+    snprintf(id_text, sizeof id_text, "%s", PQgetvalue(rows, 0, 0));
+    PQclear(rows);
+    const char *supersede[] = { id_text, assessment, request->clause };
+    rows = run(self,
+        "UPDATE overrides SET superseded_by = $1::bigint "
+        " WHERE assessment_id = $2::bigint AND clause_id = $3 AND superseded_by IS NULL", 3,
+        supersede);
+    if (!rows)
+        goto failed;
+    PQclear(rows);
+    const char *expires = request->expires && *request->expires ? request->expires : NULL;
+    const char *insert[] = { id_text, job_text, assessment, unit, found_standard, request->clause,
+                             request->status, request->reason, request->by, expires, machine };
+    rows = run(self,
+        "INSERT INTO overrides (id, job_id, assessment_id, unit_id, standard, clause_id, status, "
+        "                       reason, by, expires, previous_status) "
+        "VALUES ($1::bigint, $2::bigint, $3::bigint, $4, $5, $6, $7, $8, $9, $10::date, $11)",
+        11, insert);
+    if (!rows)
+        goto failed;
+    PQclear(rows);
+    const char *one[] = { id_text };
+    rows = run(self,
+        "SELECT " OVERRIDE_JSON " FROM overrides o JOIN clause_results c "
+        "    ON c.assessment_id = o.assessment_id AND c.clause_id = o.clause_id "
+        " WHERE o.id = $1::bigint", 1, one);
+    if (!rows)
+        goto failed;
+    answer = PQntuples(rows) == 1 ? strdup(PQgetvalue(rows, 0, 0)) : NULL;
+    PQclear(rows);
+    if (!answer || broker_db_commit(self) != 0) {
+        free(answer);
+        goto failed;
+    }
+    *code = 0;
+    return answer;
+failed:
+    broker_db_rollback(self);
+    *code = 75;
+    return NULL;
+}
+
+char *broker_db_job_counts(broker_db_t *self, int *code)
+{
+    /* Each count on its own partial index (jobs_unfinished,
+       jobs_dead_or_failed): no scan of finished jobs. */
+    return json_query(self,
+        "SELECT json_build_object("
+        "  'queued', (SELECT count(*) FROM jobs WHERE state = 'queued'), "
+        "  'running', (SELECT count(*) FROM jobs WHERE state = 'running'), "
+        "  'dead', (SELECT count(*) FROM jobs WHERE state = 'dead'), "
+        "  'failed', (SELECT count(*) FROM jobs WHERE state = 'failed'))", 0, NULL, code);
 }

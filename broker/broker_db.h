@@ -61,9 +61,9 @@ int broker_db_dispatch(broker_db_t *self, const char *worker, const uint64_t *jo
                        const uint32_t *attempts, size_t count, broker_dispatch_fn *on_row, void *arg);
 
 /* Hand a running job back: queued again (not before `delay_ms`), or dead
-   when it has used its last attempt. `reason` joins the job's error
-   history. Sets *state to "queued", "dead", or "" when the job was no
-   longer running at that attempt. */
+   when it has used its last attempt (max_attempts x `attempt_factor`).
+   `reason` joins the job's error history. Sets *state to "queued", "dead",
+   or "" when the job was no longer running at that attempt. */
 int broker_db_requeue(broker_db_t *self, uint64_t job_id, uint32_t attempt,
                       const char *reason, int delay_ms, int attempt_factor, char state[16]);
 
@@ -86,5 +86,41 @@ int broker_db_retry(broker_db_t *self, const char *target, broker_load_fn *on_ro
 char *broker_db_status(broker_db_t *self, const char *target, int *code);
 char *broker_db_results(broker_db_t *self, const char *target, uint64_t after_job,
                          int limit, bool full, int *code);
+
+/* History and review (QUERY diff, history, overrides, override). On a
+   refusal (code 2 or 4) the text is {"error": "..."} naming what. */
+/* Unit x standard pairs of two batches (newest assessment of each in
+   each): maturity and readiness change, NCs new and closed by clause.
+   Only changed pairs unless `all`; ordered by unit and standard, after
+   (after_unit, after_standard), at most `limit`; counts on the first page. */
+char *broker_db_diff(broker_db_t *self, const char *from, const char *to,
+                     const char *after_unit, const char *after_standard, int limit, bool all,
+                     int *code);
+/* Every assessment of a unit (of one standard when not NULL), with the
+   change from the run before. */
+char *broker_db_history(broker_db_t *self, const char *unit, const char *standard, int *code);
+/* The overrides of a batch, a unit or a job: the whole audit trail. */
+char *broker_db_overrides(broker_db_t *self, const char *target, int *code);
+
+/* An assessor's decision on one clause of a job's assessment. Fields are
+   validated by the caller (status, non-empty reason and by, expires a
+   valid YYYY-MM-DD or NULL); standard may be NULL when the clause is in
+   one assessment of the job only. */
+typedef struct {
+    uint64_t job_id;
+    const char *standard;
+    const char *clause;
+    const char *status;
+    const char *reason;
+    const char *by;
+    const char *expires;
+} broker_override_t;
+/* Record it in one transaction: checks the clause is an assessed clause
+   of that assessment, keeps the machine verdict as previous_status, and
+   supersedes the clause's current override. Returns the new override. */
+char *broker_db_override(broker_db_t *self, const broker_override_t *request, int *code);
+
+/* {"queued", "running", "dead", "failed"}: job counts in the database. */
+char *broker_db_job_counts(broker_db_t *self, int *code);
 
 #endif

@@ -14,6 +14,8 @@
 
 typedef struct _worker_t worker_t;
 
+#define RATE_WINDOW_S 60    /* a worker's rate is measured over this long */
+
 typedef enum { JOB_QUEUED, JOB_RUNNING } job_phase_t;
 
 /* An unfinished job as the broker caches it: no bundle, only what
@@ -39,6 +41,9 @@ struct _worker_t {
     zlistx_t *leases;       /* job_t *, not owned */
     uint64_t done;
     uint64_t failed;
+    int64_t joined;         /* monotonic ms of its first READY */
+    uint32_t done_per_second[RATE_WINDOW_S];   /* ring, by second */
+    int64_t rate_second;    /* the second the ring was last moved to */
 };
 
 typedef struct {

@@ -28,7 +28,9 @@ CREATE TABLE IF NOT EXISTS overrides (
     expires          date,
     previous_status  text
                      CHECK (previous_status IN ('conformant', 'minor_nc', 'major_nc', 'not_applicable')),
-    superseded_by    bigint REFERENCES overrides (id),
+    -- Deferred: the newer row's id is taken first, the older row points
+    -- at it, then the newer row is inserted, all in one transaction.
+    superseded_by    bigint REFERENCES overrides (id) DEFERRABLE INITIALLY DEFERRED,
     FOREIGN KEY (assessment_id, clause_id) REFERENCES clause_results (assessment_id, clause_id)
 );
 CREATE INDEX IF NOT EXISTS overrides_by_job ON overrides (job_id);
