@@ -27,6 +27,11 @@ static const option_t options[] = {
     { "verbose", 'v', ARG_VERBOSE, false },
     { "quiet", 'q', ARG_QUIET, false },
     { "html", 0, ARG_HTML, true },
+    { "status", 0, ARG_STATUS, true },
+    { "reason", 0, ARG_REASON, true },
+    { "by", 0, ARG_BY, true },
+    { "expires", 0, ARG_EXPIRES, true },
+    { "all", 0, ARG_ALL, false },
 };
 
 bool args_parse_seconds(const char *text, double *seconds)
@@ -76,6 +81,11 @@ static int store(args_t *self, const option_t *option, const char *value, char *
     case ARG_FAIL_ON: self->fail_on = value; break;
     case ARG_FORMAT: self->format = value; break;
     case ARG_HTML: self->html = value; break;
+    case ARG_STATUS: self->status = value; break;
+    case ARG_REASON: self->reason = value; break;
+    case ARG_BY: self->by = value; break;
+    case ARG_EXPIRES: self->expires = value; break;
+    case ARG_ALL: self->all = true; break;
     case ARG_WAIT: self->wait = true; break;
     case ARG_VERBOSE: self->verbose = true; break;
     case ARG_QUIET: self->quiet = true; break;

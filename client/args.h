@@ -24,7 +24,12 @@ typedef enum {
     ARG_FORMAT = 1u << 8,     /* --format NAME */
     ARG_VERBOSE = 1u << 9,    /* --verbose, -v */
     ARG_QUIET = 1u << 10,     /* --quiet, -q */
-    ARG_HTML = 1u << 11       /* --html FILE */
+    ARG_HTML = 1u << 11,      /* --html FILE */
+    ARG_STATUS = 1u << 12,    /* --status STATUS (override) */
+    ARG_REASON = 1u << 13,    /* --reason TEXT (override) */
+    ARG_BY = 1u << 14,        /* --by NAME (override) */
+    ARG_EXPIRES = 1u << 15,   /* --expires YYYY-MM-DD (override) */
+    ARG_ALL = 1u << 16        /* --all (diff: unchanged pairs too) */
 } args_flag_t;
 
 /* Options every subcommand takes. */
@@ -42,6 +47,11 @@ typedef struct {
     const char *fail_on;
     const char *format;
     const char *html;
+    const char *status;       /* override */
+    const char *reason;
+    const char *by;
+    const char *expires;
+    bool all;                 /* diff */
     double timeout_s;         /* valid when seen & ARG_TIMEOUT; >= 0 */
     bool wait;
     bool verbose;
