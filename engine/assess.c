@@ -48,7 +48,8 @@ typedef struct {
 typedef struct {
     size_t clause;
     size_t map;
-    int evidenced;              /* 1, 0, or -1 when the target is not linked */
+    int evidenced;              /* 1, 0, -1 when the target is not linked, -2 when it does
+                                   not apply to the unit */
 } mapping_result_t;
 
 typedef struct {
@@ -353,7 +354,7 @@ static catalog_state_t *target_state(context_t *ctx, const catalog_t *catalog)
 
 /* A mapped clause is evidenced when it (or, for a heading, every
    applicable assessed clause below it) reaches at least level 1 with
-   this bundle. */
+   this bundle; -2 when it (or everything below it) does not apply. */
 static int evidenced(context_t *ctx, const map_target_t *target)
 {
     if (!target->catalog)
@@ -376,7 +377,7 @@ static int evidenced(context_t *ctx, const map_target_t *target)
         any = true;
         all = all && r->level >= 1;
     }
-    return any && all;
+    return !any ? -2 : all;
 }
 
 static double weighted_mean(const catalog_state_t *state, const size_t *indices, size_t count, bool *any)
@@ -684,7 +685,9 @@ cJSON *assessment_to_json(const assessment_t *self)
         put_string(mapping, "target", catalog->eff[r->clause].clause->maps_to[r->map]);
         if (r->evidenced < 0)
             put(mapping, "evidenced", cJSON_CreateNull());
-        else
+        if (r->evidenced == -2)
+            put_bool(mapping, "applicable", false);
+        if (r->evidenced >= 0)
             put_bool(mapping, "evidenced", r->evidenced);
     }
 

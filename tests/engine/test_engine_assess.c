@@ -408,6 +408,41 @@ static void test_mappings(void **state)
     catalog_set_destroy(&set);
 }
 
+/* A target that does not apply to the unit is neither evidenced nor
+   missing: "evidenced": null, "applicable": false (and so is a heading
+   target with nothing applicable below it). */
+static void test_mappings_not_applicable(void **state)
+{
+    const char *gated =
+        CATALOG_HEAD("ctl-2", KINDS)
+        "\"clauses\": ["
+        HEADING("6", "null") ","
+        "{\"id\": \"6.1\", \"title\": \"t\", \"parent\": \"6\", \"kind\": \"control\","
+        " \"applies_if\": {\"var\": \"$unit.attributes.sterile\"},"
+        " \"checks\": [" CHECK("6.1/d", 1, "major", "{\"some\": [{\"evidence\": \"doc\"}, true]}") "]},"
+        CLAUSE("7", "null", 1, CHECK("7/d", 1, "major", "{\"some\": [{\"evidence\": \"doc\"}, true]}"))
+        "]}";
+    const char *guide =
+        "{\"assay\": \"catalog/1\", \"id\": \"guide-2\", \"standard\": \"G\", \"edition\": \"1\", \"title\": \"Guide\","
+        " \"certifiable\": false, \"levels\": [\"0\", \"1\", \"2\", \"3\", \"4\", \"5\"], \"kinds\": {},"
+        " \"clauses\": ["
+        "  {\"id\": \"A.1\", \"title\": \"t\", \"parent\": null, \"kind\": \"guidance\","
+        "   \"maps_to\": [\"ctl-2:6.1\", \"ctl-2:6\", \"ctl-2:7\"]}"
+        " ]}";
+    catalog_set_t *set = make_set(guide, gated, NULL);
+    bundle_t *bundle = make_bundle(default_bundle, set);    /* sterile: false */
+    assessment_t *assessment = engine_assess(catalog_set_find(set, "guide-2"), bundle);
+    cJSON *result = assessment_to_json(assessment);
+    assert_json_equal(json_path(result, "mappings"),
+                      "[{\"clause\":\"A.1\",\"target\":\"ctl-2:6.1\",\"evidenced\":null,\"applicable\":false},"
+                      "{\"clause\":\"A.1\",\"target\":\"ctl-2:6\",\"evidenced\":null,\"applicable\":false},"
+                      "{\"clause\":\"A.1\",\"target\":\"ctl-2:7\",\"evidenced\":true}]");
+    cJSON_Delete(result);
+    assessment_destroy(&assessment);
+    bundle_destroy(&bundle);
+    catalog_set_destroy(&set);
+}
+
 static void test_extends_assessment(void **state)
 {
     const char *ext = CATALOG_HEAD("ext-1", "\"extends\": \"ctl-1\", \"kinds\": {}, ")
@@ -498,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_same_assessment_twice),
         cmocka_unit_test(test_mappings),
+        cmocka_unit_test(test_mappings_not_applicable),
         cmocka_unit_test(test_extends_assessment),
         cmocka_unit_test(test_speed),
     };
