@@ -363,7 +363,12 @@ char *broker_db_results(broker_db_t *self, const char *target, uint64_t after_jo
         "  'jobs', COALESCE((SELECT json_agg(json_build_object("
         "      'job', p.id, 'unit', p.unit_id, 'state', p.state, 'attempt', p.attempt, "
         "      'errors', p.errors, "
-        "      'assessments', COALESCE((SELECT json_agg(CASE WHEN $5::boolean THEN a.result "
+        "      'assessments', COALESCE((SELECT json_agg(CASE "
+        "          WHEN $5::boolean AND ov.list IS NULL THEN a.result "
+        /* Active overrides ride beside the machine verdicts, appended to
+           the stored document's text (json keeps it byte for byte). */
+        "          WHEN $5::boolean THEN (left(rtrim(a.result::text), -1) "
+        "               || ',\"overrides\":' || ov.list::text || '}')::json "
         "          ELSE json_build_object('unit', d.doc->'unit', "
         "               'unit_name', d.doc->'unit_name', 'org', d.doc->'org', "
         "               'standard', d.doc->'standard', 'edition', d.doc->'edition', "
@@ -372,8 +377,16 @@ char *broker_db_results(broker_db_t *self, const char *target, uint64_t after_jo
         "               'maturity_by_clause', d.doc->'maturity_by_clause', "
         "               'readiness', d.doc->'readiness', 'major_nc', d.doc->'major_nc', "
         "               'minor_nc', d.doc->'minor_nc', "
-        "               'observations', d.doc->'observations') END ORDER BY a.standard) "
+        "               'observations', d.doc->'observations', "
+        "               'overrides', COALESCE(ov.list, '[]'::json)) END ORDER BY a.standard) "
         "        FROM assessments a CROSS JOIN LATERAL (SELECT a.result::jsonb AS doc) d "
+        "        CROSS JOIN LATERAL (SELECT json_agg(json_build_object("
+        "                 'id', o.id, 'clause', o.clause_id, 'status', o.status, "
+        "                 'machine_status', o.previous_status, 'reason', o.reason, "
+        "                 'by', o.by, 'at', o.created_at, 'expires', o.expires) "
+        "                 ORDER BY o.clause_id) AS list "
+        "            FROM overrides o WHERE o.assessment_id = a.id AND o.superseded_by IS NULL "
+        "             AND (o.expires IS NULL OR o.expires >= current_date)) ov "
         "       WHERE a.job_id = p.id), '[]'::json)) ORDER BY p.id) "
         "    FROM page p), '[]'::json)) END",
         5, values, code);
