@@ -597,22 +597,30 @@ static void unit_label(text_t *out, const cJSON *entry)
         emit(out, "<span class=\"id\">%h</span>", unit);
 }
 
+/* Evidence ids listed per check; the rest are counted (all of them are in
+   `assay results --format json`). */
+#define EVIDENCE_SHOWN 10
+
 /* A list of evidence ids as code, or `none` in words. */
 static void evidence_list(text_t *out, const cJSON *ids, const char *none)
 {
-    if (cJSON_GetArraySize(ids) == 0) {
+    size_t count = (size_t) cJSON_GetArraySize(ids);
+    if (count == 0) {
         emit(out, "<span class=\"muted\">%h</span>", none);
         return;
     }
-    bool first = true;
+    size_t shown = 0;
     const cJSON *id;
+    emit(out, "<code>");
     cJSON_ArrayForEach(id, ids) {
         const char *text = cJSON_GetStringValue(id);
-        if (!text)
+        if (!text || shown == EVIDENCE_SHOWN)
             continue;
-        emit(out, "%s<code>%h</code>", first ? "" : " ", text);
-        first = false;
+        emit(out, "%s%h", shown++ ? ", " : "", text);
     }
+    emit(out, "</code>");
+    if (count > shown)
+        emit(out, " <span class=\"note\">and %z more</span>", count - shown);
 }
 
 /* ---- rendering: the sections --------------------------------------------------- */
@@ -646,6 +654,7 @@ static const char style[] =
     "vertical-align:top}\n"
     "th{font-size:12px;color:var(--muted);font-weight:600;white-space:nowrap}\n"
     "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "td.readiness{white-space:nowrap}details table{width:100%}\n"
     ".badge{display:inline-block;padding:0 8px;border-radius:10px;font-size:12px;"
     "font-weight:600;white-space:nowrap}\n"
     ".badge.ready{background:#dcfae6;color:#067647}"
@@ -848,7 +857,7 @@ static void render_readiness(page_t *page)
             double major = number_of(row->entry, "major_nc"), minor = number_of(row->entry,
                                                                                 "minor_nc");
             if (major > 0 || minor > 0)
-                emit(out, " <span class=\"note\">(%n major, %n minor)</span>", major, minor);
+                emit(out, "<br><span class=\"note\">%n major, %n minor NC</span>", major, minor);
             emit(out, "</td>");
         }
         emit(out, "</tr>\n");
@@ -915,8 +924,7 @@ static void render_heatmap(page_t *page, const char *standard)
     size_t label_chars = (size_t) ((label_w - 16) / CHAR_W);
     double width = label_w + (double) column_count * CELL_W + 8;
     double height = HEADER_H + (double) row_count * CELL_H + 8;
-    emit(out, "<h3 id=\"heatmap-%h\">%h <span class=\"muted\">%h</span></h3>\n",
-         standard, standard, string_or(standard_info(page, standard), "edition", ""));
+    emit(out, "<h3 id=\"heatmap-%h\">%h</h3>\n", standard, standard);
     emit(out, "<div class=\"scroll\"><svg class=\"heatmap\" xmlns=\"http://www.w3.org/2000/svg\" "
               "data-standard=\"%h\" data-rows=\"%z\" data-columns=\"%z\" width=\"%f\" "
               "height=\"%f\" viewBox=\"0 0 %f %f\" role=\"img\">"
@@ -1170,7 +1178,8 @@ static size_t clause_index(const page_t *page, const char *standard, const char 
     return index;
 }
 
-/* "8 Measurement... > 8.2 Monitoring... > " for a clause's ancestors. */
+/* " in 8 Measurement... > 8.2 Monitoring..." for a clause's ancestors;
+   nothing for a top-level clause. */
 static void clause_path(page_t *page, const char *standard, const char *clause)
 {
     const char *chain[16];
@@ -1180,56 +1189,166 @@ static void clause_path(page_t *page, const char *standard, const char *clause)
         chain[depth++] = parent;
         parent = string_of(clause_info(page, standard, parent), "parent");
     }
-    while (depth > 0) {
-        const char *id = chain[--depth];
-        emit(&page->out, "%h %h &rsaquo; ", id, clause_title(page, standard, id));
+    if (depth == 0)
+        return;
+    emit(&page->out, " <span class=\"note\">in ");
+    for (size_t level = depth; level > 0; level--) {
+        const char *id = chain[level - 1];
+        emit(&page->out, "%s%h %h", level == depth ? "" : " &rsaquo; ", id,
+             clause_title(page, standard, id));
     }
+    emit(&page->out, "</span>");
 }
 
+/* One unit's row in a clause group: its status and level, then each failing
+   check (by id; the group lists their texts) with the evidence that decided
+   it and the items skipped as expired. */
 static void render_nc(page_t *page, const nc_ref_t *ref)
 {
     text_t *out = &page->out;
     const cJSON *nc = ref->nc;
     const char *status = string_or(nc, "status", "");
-    emit(out, "<tr class=\"nc\" data-unit=\"%h\" data-status=\"%h\"><td><a href=\"#unit-%h\">"
-              "%h</a></td><td><span class=\"badge %s\">%h</span></td><td class=\"num\">",
-         ref->row->unit, status, ref->row->unit, ref->row->unit,
+    emit(out, "<tr class=\"nc\" data-unit=\"%h\"><td><a href=\"#unit-%h\">%h</a></td>"
+              "<td><span class=\"badge %s\">%h</span></td><td class=\"num\">",
+         ref->row->unit, ref->row->unit, ref->row->unit,
          equal(status, "major_nc") ? "major" : "minor", status_label(status));
     if (has_number(nc, "level"))
         emit(out, "%n", number_of(nc, "level"));
-    emit(out, "</td><td><ul class=\"checks\">");
-    const cJSON *finding;
+    emit(out, "</td><td>");
     size_t shown = 0;
+    const cJSON *finding;
     cJSON_ArrayForEach(finding, get(nc, "findings")) {
-        const char *severity = string_or(finding, "severity", "");
-        emit(out, "<li><span class=\"badge %s\">%h</span> %h <span class=\"id\">%h</span>",
-             severity_class(severity), severity, string_or(finding, "text", ""),
-             string_or(finding, "check", ""));
-        const char *check_status = string_of(finding, "status");
+        const cJSON *expired = get(finding, "expired");
         const char *message = string_of(finding, "message");
-        if (equal(check_status, "error"))
-            emit(out, " <span class=\"badge major\">error</span>");
+        emit(out, "%s<span class=\"id\">%h</span> ", shown ? "<br>" : "",
+             string_or(finding, "check", ""));
+        if (equal(string_of(finding, "status"), "error"))
+            emit(out, "<span class=\"badge major\">error</span> ");
+        evidence_list(out, get(finding, "evidence"),
+                      cJSON_GetArraySize(expired) ? "no current item" : "no item found");
+        if (cJSON_GetArraySize(expired) > 0) {
+            emit(out, " <span class=\"note\">expired</span> ");
+            evidence_list(out, expired, "");
+        }
         if (message && *message)
-            emit(out, "<br><span class=\"note\">%h</span>", message);
-        emit(out, "</li>");
+            emit(out, " <span class=\"note\">%h</span>", message);
         shown++;
     }
     if (!shown)
-        emit(out, "<li class=\"muted\">(no failing check recorded)</li>");
-    emit(out, "</ul></td><td>");
-    cJSON_ArrayForEach(finding, get(nc, "findings")) {
-        const cJSON *evidence = get(finding, "evidence");
-        const cJSON *expired = get(finding, "expired");
-        emit(out, "<div><span class=\"id\">%h:</span> ", string_or(finding, "check", ""));
-        evidence_list(out, evidence, cJSON_GetArraySize(expired) ? "no current item"
-                                                                  : "no item found");
-        if (cJSON_GetArraySize(expired) > 0) {
-            emit(out, " <span class=\"note\">expired:</span> ");
-            evidence_list(out, expired, "");
-        }
-        emit(out, "</div>");
-    }
+        emit(out, "<span class=\"muted\">no failing check recorded</span>");
     emit(out, "</td></tr>\n");
+}
+
+/* Whether no failing check of the nonconformity found anything: no item
+   examined, none expired, no message. Such units are listed together. */
+static bool nc_bare(const cJSON *nc)
+{
+    const cJSON *finding;
+    cJSON_ArrayForEach(finding, get(nc, "findings")) {
+        const char *message = string_of(finding, "message");
+        if (cJSON_GetArraySize(get(finding, "evidence")) > 0
+            || cJSON_GetArraySize(get(finding, "expired")) > 0 || (message && *message))
+            return false;
+    }
+    return true;
+}
+
+/* Same status, level and failing checks. */
+static bool nc_same(const cJSON *a, const cJSON *b)
+{
+    if (!equal(string_of(a, "status"), string_of(b, "status"))
+        || has_number(a, "level") != has_number(b, "level")
+        || number_of(a, "level") != number_of(b, "level"))
+        return false;
+    const cJSON *findings_a = get(a, "findings"), *findings_b = get(b, "findings");
+    int count = cJSON_GetArraySize(findings_a);
+    if (count != cJSON_GetArraySize(findings_b))
+        return false;
+    for (int i = 0; i < count; i++)
+        if (!equal(string_of(cJSON_GetArrayItem(findings_a, i), "check"),
+                   string_of(cJSON_GetArrayItem(findings_b, i), "check")))
+            return false;
+    return true;
+}
+
+/* The units of a clause group whose failing checks found nothing at all,
+   one row per same status, level and failing checks. `done` marks the
+   refs rendered. */
+static void render_bare(page_t *page, const nc_ref_t *refs, size_t count, bool *done)
+{
+    text_t *out = &page->out;
+    for (size_t i = 0; i < count; i++) {
+        if (done[i] || !nc_bare(refs[i].nc))
+            continue;
+        const cJSON *nc = refs[i].nc;
+        const char *status = string_or(nc, "status", "");
+        size_t units = 0;
+        for (size_t j = i; j < count; j++)
+            units += !done[j] && nc_bare(refs[j].nc) && nc_same(nc, refs[j].nc);
+        emit(out, "<tr class=\"nc\" data-units=\"%z\"><td>", units);
+        size_t listed = 0;
+        for (size_t j = i; j < count; j++) {
+            if (done[j] || !nc_bare(refs[j].nc) || !nc_same(nc, refs[j].nc))
+                continue;
+            done[j] = true;
+            emit(out, "%s<a href=\"#unit-%h\">%h</a>", listed++ ? ", " : "", refs[j].row->unit,
+                 refs[j].row->unit);
+        }
+        emit(out, "</td><td><span class=\"badge %s\">%h</span></td><td class=\"num\">",
+             equal(status, "major_nc") ? "major" : "minor", status_label(status));
+        if (has_number(nc, "level"))
+            emit(out, "%n", number_of(nc, "level"));
+        emit(out, "</td><td>");
+        size_t shown = 0;
+        const cJSON *finding;
+        cJSON_ArrayForEach(finding, get(nc, "findings"))
+            emit(out, "%s<span class=\"id\">%h</span>", shown++ ? ", " : "",
+                 string_or(finding, "check", ""));
+        emit(out, "%s<span class=\"muted\">no item found</span></td></tr>\n",
+             shown ? ": " : "");
+    }
+}
+
+/* The checks that failed within one clause group, once each, with how many
+   of the group's units failed them: what is missing. */
+static void render_missing(page_t *page, const nc_ref_t *refs, size_t count)
+{
+    text_t *out = &page->out;
+    size_t capacity = 1;
+    for (size_t i = 0; i < count; i++)
+        capacity += (size_t) cJSON_GetArraySize(get(refs[i].nc, "findings"));
+    const cJSON **seen = calloc(capacity, sizeof *seen);
+    size_t *units = calloc(capacity, sizeof *units);
+    size_t seen_count = 0;
+    if (!seen || !units) {
+        free(seen);
+        free(units);
+        out->failed = true;
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        const cJSON *finding;
+        cJSON_ArrayForEach(finding, get(refs[i].nc, "findings")) {
+            const char *check = string_or(finding, "check", "");
+            size_t at = 0;
+            while (at < seen_count && !equal(string_or(seen[at], "check", ""), check))
+                at++;
+            if (at == seen_count)
+                seen[seen_count++] = finding;
+            units[at]++;
+        }
+    }
+    emit(out, "<ul class=\"checks\">");
+    for (size_t i = 0; i < seen_count; i++) {
+        const char *severity = string_or(seen[i], "severity", "");
+        emit(out, "<li><span class=\"badge %s\">%h</span> %h <span class=\"id\">%h</span> "
+                  "<span class=\"note\">&middot; failed by %z unit%s</span></li>",
+             severity_class(severity), severity, string_or(seen[i], "text", ""),
+             string_or(seen[i], "check", ""), units[i], units[i] == 1 ? "" : "s");
+    }
+    emit(out, "</ul>\n");
+    free(seen);
+    free(units);
 }
 
 static void render_nonconformities(page_t *page)
@@ -1239,10 +1358,10 @@ static void render_nonconformities(page_t *page)
     for (size_t i = 0; i < page->row_count; i++)
         total += (size_t) cJSON_GetArraySize(get(page->rows[i].entry, "ncs"));
     emit(out, "<section id=\"nonconformities\" data-count=\"%z\">\n<h2>Nonconformities by "
-              "clause</h2>\n<p class=\"note\">Each clause with a nonconformity: the units that "
-              "have it, what is missing (the checks that failed, by severity), and the "
-              "evidence that decided them (the items examined that did not satisfy the check; "
-              "items skipped as expired).</p>\n",
+              "clause</h2>\n<p class=\"note\">Each clause with a nonconformity: what is missing "
+              "(the checks that failed, by severity), then each unit that has it with the "
+              "evidence that decided each failed check (the items examined that did not "
+              "satisfy it) and the items skipped as expired.</p>\n",
          total);
     if (total == 0)
         emit(out, "<p>No nonconformities.</p>\n");
@@ -1252,7 +1371,7 @@ static void render_nonconformities(page_t *page)
         return;
     }
     /* Open the groups when they are few enough to read through. */
-    bool open = total <= 60;
+    bool open = total <= 50;
     for (size_t s = 0; s < page->standard_count && total; s++) {
         const char *standard = page->standards[s];
         size_t count = 0;
@@ -1282,20 +1401,32 @@ static void render_nonconformities(page_t *page)
                 end++;
             }
             emit(out, "<details class=\"nc-clause\" data-standard=\"%h\" data-clause=\"%h\"%s>"
-                      "<summary><b>%h</b> %h <span class=\"note\">",
+                      "<summary><b>%h</b> %h",
                  standard, clause, open ? " open" : "", clause,
                  clause_title(page, standard, clause));
             clause_path(page, standard, clause);
-            emit(out, "</span> &mdash; %z unit%s", end - first, end - first == 1 ? "" : "s");
+            emit(out, " &mdash; %z unit%s", end - first, end - first == 1 ? "" : "s");
             if (major)
                 emit(out, " <span class=\"badge major\">%z major</span>", major);
             if (end - first - major)
                 emit(out, " <span class=\"badge minor\">%z minor</span>", end - first - major);
-            emit(out, "</summary>\n<div class=\"scroll\"><table>\n<tr><th>Unit</th>"
-                      "<th>Status</th><th class=\"num\">Level</th><th>What is missing</th>"
-                      "<th>Evidence that decided it</th></tr>\n");
+            emit(out, "</summary>\n");
+            render_missing(page, refs + first, end - first);
+            emit(out, "<div class=\"scroll\"><table>\n<tr><th>Unit</th><th>Status</th>"
+                      "<th class=\"num\">Level</th><th>Failed checks: the evidence that "
+                      "decided them</th></tr>\n");
+            bool *done = calloc(end - first, sizeof *done);
+            if (!done) {
+                out->failed = true;
+                break;
+            }
             for (size_t i = first; i < end; i++)
-                render_nc(page, &refs[i]);
+                if (!nc_bare(refs[i].nc)) {
+                    render_nc(page, &refs[i]);
+                    done[i - first] = true;
+                }
+            render_bare(page, refs + first, end - first, done);
+            free(done);
             emit(out, "</table></div></details>\n");
             first = end;
         }
