@@ -40,6 +40,199 @@ static void buffer_puts(buffer_t *self, const char *text)
     buffer_append(self, text, strlen(text));
 }
 
+/* ---- evidence reuse -------------------------------------------------------- */
+
+/* One piece of evidence serving clauses of several standards. A group is
+   the consecutive assessments of one unit and as_of (how `assay check`
+   prints a bundle's standards, and `assay results` a job's); an item
+   serves a clause when a passing check of that clause cites it. Items
+   serving two or more standards of their group are listed in the json
+   document's "evidence_reuse" and counted in the table's last line. */
+typedef struct {
+    char *id;
+    size_t sequence;            /* order of citation, to keep catalog order */
+    size_t standard;            /* index into reuse_t.standards */
+    char *clause;
+} reuse_cite_t;
+
+typedef struct {
+    char *unit, *as_of;
+    char **standards;           /* of the current group, in arrival order */
+    size_t standard_count;
+    reuse_cite_t *cites;
+    size_t cite_count, cite_capacity;
+    bool multi;                 /* some group had two or more standards */
+    size_t items, units;        /* reused items, units with reuse */
+    buffer_t json;              /* entries, comma separated */
+    bool failed;
+} reuse_t;
+
+static char *reuse_strdup(reuse_t *self, const char *text)
+{
+    char *copy = strdup(text ? text : "");
+    if (!copy)
+        self->failed = true;
+    return copy;
+}
+
+static int reuse_compare(const void *a, const void *b)
+{
+    const reuse_cite_t *x = a, *y = b;
+    int order = strcmp(x->id, y->id);
+    return order ? order : x->sequence < y->sequence ? -1 : x->sequence > y->sequence;
+}
+
+static void reuse_clear_group(reuse_t *self)
+{
+    for (size_t i = 0; i < self->cite_count; i++) {
+        free(self->cites[i].id);
+        free(self->cites[i].clause);
+    }
+    self->cite_count = 0;
+    for (size_t i = 0; i < self->standard_count; i++)
+        free(self->standards[i]);
+    free(self->standards);
+    self->standards = NULL;
+    self->standard_count = 0;
+    free(self->unit);
+    free(self->as_of);
+    self->unit = self->as_of = NULL;
+}
+
+/* The entry of one item whose cites are [first, last). */
+static void reuse_entry(reuse_t *self, const reuse_cite_t *first, const reuse_cite_t *last)
+{
+    cJSON *entry = cJSON_CreateObject();
+    cJSON *standards = cJSON_CreateArray();
+    cJSON *clauses = cJSON_CreateObject();
+    cJSON_AddStringToObject(entry, "unit", self->unit);
+    cJSON_AddStringToObject(entry, "as_of", self->as_of);
+    cJSON_AddStringToObject(entry, "evidence", first->id);
+    cJSON_AddItemToObject(entry, "standards", standards);
+    cJSON_AddItemToObject(entry, "clauses", clauses);
+    for (size_t s = 0; s < self->standard_count; s++) {
+        cJSON *list = NULL;
+        for (const reuse_cite_t *cite = first; cite < last; cite++) {
+            if (cite->standard != s)
+                continue;
+            if (!list) {
+                cJSON_AddItemToArray(standards, cJSON_CreateString(self->standards[s]));
+                list = cJSON_AddArrayToObject(clauses, self->standards[s]);
+            }
+            bool seen = false;
+            const cJSON *clause;
+            cJSON_ArrayForEach(clause, list) {
+                seen = seen || strcmp(clause->valuestring, cite->clause) == 0;
+            }
+            if (!seen)
+                cJSON_AddItemToArray(list, cJSON_CreateString(cite->clause));
+        }
+    }
+    char *text = cJSON_PrintUnformatted(entry);
+    cJSON_Delete(entry);
+    if (!text) {
+        self->failed = true;
+        return;
+    }
+    if (self->json.size)
+        buffer_append(&self->json, ",", 1);
+    buffer_puts(&self->json, text);
+    free(text);
+}
+
+/* Close the current group: list its items that served several standards. */
+static void reuse_flush(reuse_t *self)
+{
+    if (self->standard_count >= 2) {
+        self->multi = true;
+        qsort(self->cites, self->cite_count, sizeof *self->cites, reuse_compare);
+        size_t reused = 0;
+        for (size_t i = 0, end; i < self->cite_count; i = end) {
+            for (end = i; end < self->cite_count && strcmp(self->cites[end].id, self->cites[i].id) == 0; end++)
+                ;
+            /* cites are in arrival order within an item, so their
+               standards never decrease: first and last differ when the
+               item served two or more */
+            if (self->cites[i].standard != self->cites[end - 1].standard) {
+                reuse_entry(self, &self->cites[i], &self->cites[end]);
+                reused++;
+            }
+        }
+        self->items += reused;
+        self->units += reused > 0;
+    }
+    reuse_clear_group(self);
+}
+
+static void reuse_cite(reuse_t *self, const char *id, size_t standard, const char *clause)
+{
+    if (self->cite_count == self->cite_capacity) {
+        size_t capacity = self->cite_capacity ? self->cite_capacity * 2 : 256;
+        reuse_cite_t *grown = realloc(self->cites, capacity * sizeof *grown);
+        if (!grown) {
+            self->failed = true;
+            return;
+        }
+        self->cites = grown;
+        self->cite_capacity = capacity;
+    }
+    reuse_cite_t *cite = &self->cites[self->cite_count];
+    cite->id = reuse_strdup(self, id);
+    cite->clause = reuse_strdup(self, clause);
+    cite->sequence = self->cite_count;
+    cite->standard = standard;
+    if (cite->id && cite->clause)
+        self->cite_count++;
+    else {
+        free(cite->id);
+        free(cite->clause);
+    }
+}
+
+static int reuse_add(reuse_t *self, const cJSON *assessment)
+{
+    const char *unit = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(assessment, "unit"));
+    const char *as_of = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(assessment, "as_of"));
+    const char *standard = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(assessment, "standard"));
+    unit = unit ? unit : "";
+    as_of = as_of ? as_of : "";
+    if (!self->unit || strcmp(self->unit, unit) != 0 || strcmp(self->as_of, as_of) != 0) {
+        reuse_flush(self);
+        self->unit = reuse_strdup(self, unit);
+        self->as_of = reuse_strdup(self, as_of);
+    }
+    char **grown = realloc(self->standards, (self->standard_count + 1) * sizeof *grown);
+    if (!grown) {
+        self->failed = true;
+        return -1;
+    }
+    self->standards = grown;
+    size_t index = self->standard_count;
+    self->standards[index] = reuse_strdup(self, standard);
+    if (self->standards[index])
+        self->standard_count++;
+    const cJSON *check;
+    cJSON_ArrayForEach(check, cJSON_GetObjectItemCaseSensitive(assessment, "checks")) {
+        const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(check, "status"));
+        const char *clause = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(check, "clause"));
+        if (!status || strcmp(status, "pass") != 0 || !clause)
+            continue;
+        const cJSON *id;
+        cJSON_ArrayForEach(id, cJSON_GetObjectItemCaseSensitive(check, "evidence")) {
+            if (cJSON_IsString(id))
+                reuse_cite(self, id->valuestring, index, clause);
+        }
+    }
+    return self->failed || self->json.failed ? -1 : 0;
+}
+
+static void reuse_free(reuse_t *self)
+{
+    reuse_clear_group(self);
+    free(self->cites);
+    free(self->json.data);
+}
+
 /* One table row: the cells of the columns below. */
 #define TABLE_COLUMNS 7
 static const char *const table_headers[TABLE_COLUMNS] = {
@@ -70,6 +263,8 @@ struct _format_t {
     bool header_done;
     /* junit, oscal: format_export.c */
     format_export_t *export;
+    /* json, table: evidence serving several standards (see above) */
+    reuse_t reuse;
 };
 
 int format_kind_parse(const char *name, format_kind_t *kind)
@@ -131,6 +326,7 @@ void format_destroy(format_t **self_p)
     free(self->assessments.data);
     free(self->jobs.data);
     format_export_destroy(&self->export);
+    reuse_free(&self->reuse);
     free(self);
     *self_p = NULL;
 }
@@ -405,6 +601,11 @@ static int add_csv_rows(format_t *self, const cJSON *assessment)
 int format_assessment(format_t *self, const cJSON *assessment)
 {
     int rc = 0;
+    if ((self->kind == FORMAT_JSON || self->kind == FORMAT_TABLE)
+        && reuse_add(&self->reuse, assessment) != 0) {
+        self->failed = true;
+        return -1;
+    }
     switch (self->kind) {
     case FORMAT_TABLE:
         rc = add_table_row(self, assessment);
@@ -488,6 +689,13 @@ int format_finish(format_t *self)
     switch (self->kind) {
     case FORMAT_TABLE:
         print_table(self);
+        reuse_flush(&self->reuse);
+        /* only when some item did: the summaries `assay results` fetches
+           for a table carry no checks, so it shows there with json */
+        if (self->reuse.items)
+            fprintf(self->out, "evidence reuse: %zu item%s served clauses of two or more standards, "
+                    "in %zu unit%s\n", self->reuse.items, self->reuse.items == 1 ? "" : "s",
+                    self->reuse.units, self->reuse.units == 1 ? "" : "s");
         break;
     case FORMAT_JSON:
         fputs("{\"assessments\":[", self->out);
@@ -497,6 +705,16 @@ int format_finish(format_t *self)
         if (self->jobs.size) {
             fputs(",\"jobs\":[", self->out);
             fputs(self->jobs.data, self->out);
+            fputc(']', self->out);
+        }
+        /* only when some unit was assessed against several standards */
+        reuse_flush(&self->reuse);
+        if (self->reuse.failed || self->reuse.json.failed)
+            return -1;
+        if (self->reuse.multi) {
+            fputs(",\"evidence_reuse\":[", self->out);
+            if (self->reuse.json.size)
+                fputs(self->reuse.json.data, self->out);
             fputc(']', self->out);
         }
         fputs("}\n", self->out);
