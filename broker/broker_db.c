@@ -615,7 +615,7 @@ char *broker_db_override(broker_db_t *self, const broker_override_t *request, in
     if (!rows)
         goto failed;
     int count = PQntuples(rows), found = -1, matches = 0;
-    char standards[512] = "";
+    char standards[512] = "", with_clause[512] = "";
     for (int row = 0; row < count; row++) {
         size_t used = strlen(standards);
         snprintf(standards + used, sizeof standards - used, "%s%s", used ? ", " : "",
@@ -623,6 +623,9 @@ char *broker_db_override(broker_db_t *self, const broker_override_t *request, in
         if (PQgetvalue(rows, row, 3)[0] == 't') {
             found = row;
             matches++;
+            used = strlen(with_clause);
+            snprintf(with_clause + used, sizeof with_clause - used, "%s%s", used ? ", " : "",
+                     PQgetvalue(rows, row, 1));
         }
     }
     if (count == 0) {
@@ -650,7 +653,7 @@ char *broker_db_override(broker_db_t *self, const broker_override_t *request, in
     } else if (matches > 1) {
         *code = 2;
         answer = error_body("clause %s is in several assessments of job %s (%s): say which "
-                            "standard", request->clause, job_text, standards);
+                            "standard", request->clause, job_text, with_clause);
     } else if (PQgetvalue(rows, found, 4)[0] != 't') {
         *code = 2;
         answer = error_body("clause %s of %s is a heading: its verdict aggregates its "

@@ -39,6 +39,10 @@ int cmd_stats(const args_t *args);
 int cmd_cancel(const args_t *args);
 int cmd_retry(const args_t *args);
 int cmd_report(const args_t *args);
+int cmd_diff(const args_t *args);
+int cmd_history(const args_t *args);
+int cmd_override(const args_t *args);
+int cmd_overrides(const args_t *args);
 
 /* main.c: print "assay CMD: message" and the command's usage on stderr;
    returns EXIT_USAGE. */

@@ -173,6 +173,75 @@ static const command_t commands[] = {
       "  --html FILE           where to write it (default, or -: stdout); the file\n"
       "                        is replaced whole, never left half-written\n"
       BROKER_OPTIONS COMMON_OPTIONS },
+    { "diff", cmd_diff, ARG_COMMON | ARG_BROKER | ARG_FORMAT | ARG_ALL,
+      "usage: assay diff BATCH_A BATCH_B [--all] [--format table|json]\n"
+      "\n"
+      "What changed from BATCH_A to BATCH_B, per unit and standard (the newest\n"
+      "assessment of each in each batch): maturity change, readiness change, and\n"
+      "the nonconformities new and closed, by clause (a clause whose NC got less\n"
+      "severe, major to minor, counts as closed, and the other way as new). Machine\n"
+      "verdicts are compared; overrides are not applied. Units in one batch only\n"
+      "are listed as such.\n"
+      "\n"
+      "  --all                 list unchanged pairs too (default: changed only)\n"
+      "  -f, --format FORMAT   table (default) or json (one document, the last line)\n"
+      BROKER_OPTIONS COMMON_OPTIONS
+      "\n"
+      "Exit codes: 0 done, 2 bad usage, 4 no such batch, 75 broker or database\n"
+      "unavailable (retry later).\n" },
+    { "history", cmd_history, ARG_COMMON | ARG_BROKER | ARG_FORMAT | ARG_STANDARD,
+      "usage: assay history UNIT [--standard ID] [--format table|json]\n"
+      "\n"
+      "Every assessment of a unit over time, per standard in run order: batch,\n"
+      "job, as_of, maturity and its change from the run before, readiness, NC\n"
+      "counts, and active overrides (with the readiness they give, when it\n"
+      "differs from the machine's). A resubmission of identical content is the\n"
+      "same job, not a new run.\n"
+      "\n"
+      "  --standard ID         one standard only\n"
+      "  -f, --format FORMAT   table (default) or json (one document, the last line)\n"
+      BROKER_OPTIONS COMMON_OPTIONS
+      "\n"
+      "Exit codes: 0 done, 2 bad usage, 4 no such unit, 75 broker or database\n"
+      "unavailable (retry later).\n" },
+    { "override", cmd_override,
+      ARG_COMMON | ARG_BROKER | ARG_FORMAT | ARG_STANDARD | ARG_STATUS | ARG_REASON | ARG_BY
+          | ARG_EXPIRES,
+      "usage: assay override JOB CLAUSE --status STATUS --reason TEXT --by NAME\n"
+      "                      [--expires YYYY-MM-DD] [--standard ID] [--format table|json]\n"
+      "\n"
+      "Record an assessor's decision on one clause of a job's assessment. The\n"
+      "machine verdict is kept as it is and shown beside the decision (results,\n"
+      "overrides, the SQL views); a newer decision on the same clause supersedes\n"
+      "this one, which stays in the audit trail (who, when, why, the machine\n"
+      "verdict then, expiry). An override applies until the end of its --expires\n"
+      "day; after that the machine verdict applies again. Only assessed clauses\n"
+      "(those with checks) can be overridden, not headings.\n"
+      "\n"
+      "  --status STATUS       conformant, minor_nc, major_nc or not_applicable\n"
+      "  --reason TEXT         why (required)\n"
+      "  --by NAME             who decided (required)\n"
+      "  --expires DATE        last day it applies, YYYY-MM-DD (default: no expiry)\n"
+      "  --standard ID         the job's standard, when it has the clause in more\n"
+      "                        than one (e.g. iatf16949-2016 and iso9001-2015)\n"
+      "  -f, --format FORMAT   table (default) or json (the recorded override)\n"
+      BROKER_OPTIONS COMMON_OPTIONS
+      "\n"
+      "Exit codes: 0 recorded, 2 bad usage (or the clause is ambiguous or a\n"
+      "heading), 4 no such job, assessment or clause, 75 broker or database\n"
+      "unavailable (nothing recorded; retry later).\n" },
+    { "overrides", cmd_overrides, ARG_COMMON | ARG_BROKER | ARG_FORMAT,
+      "usage: assay overrides BATCH|UNIT|JOB [--format table|json]\n"
+      "\n"
+      "The assessors' decisions on the jobs of a batch, a unit or a job, oldest\n"
+      "first, superseded and expired ones included: who, when, why, the machine\n"
+      "verdict, the decision, expiry and state (active, expired, superseded).\n"
+      "\n"
+      "  -f, --format FORMAT   table (default) or json (one document, the last line)\n"
+      BROKER_OPTIONS COMMON_OPTIONS
+      "\n"
+      "Exit codes: 0 done, 2 bad usage, 4 no such batch, unit or job, 75 broker or\n"
+      "database unavailable (retry later).\n" },
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
@@ -195,6 +264,10 @@ static const char main_usage[] =
     "  retry BATCH|JOB                  queue failed and dead jobs again\n"
     "  report BATCH|JOB [--html FILE]   one self-contained HTML report\n"
     "  stats                            broker, queues, workers\n"
+    "  diff BATCH_A BATCH_B             maturity, readiness and NC changes\n"
+    "  history UNIT                     every assessment of a unit over time\n"
+    "  override JOB CLAUSE --status S --reason TEXT --by NAME [--expires DATE]\n"
+    "  overrides BATCH|UNIT|JOB         assessors' decisions, with their trail\n"
     "\n"
     "`assay COMMAND --help` describes each. Results go to stdout, diagnostics\n"
     "to stderr.\n"
