@@ -32,7 +32,9 @@ build: bootstrap
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 	cmake --build build -j$(JOBS)
 
+# The tests also need the "report" group (chromium renders the HTML report).
 test: build
+	scripts/bootstrap --with report $(BOOTSTRAP_FLAGS)
 	ctest --test-dir build --output-on-failure $(CTEST_FLAGS)
 
 demo: build
@@ -46,6 +48,7 @@ stop:
 # sanitized broker and workers (ASSAY_BIN_DIR). The flood test keeps its
 # shape with 20,000 jobs instead of 100,000: ASan makes each one ~3x dearer.
 test-asan: bootstrap
+	scripts/bootstrap --with report $(BOOTSTRAP_FLAGS)
 	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DASSAY_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_DIR) -j$(JOBS)
 	ASSAY_BIN_DIR=$(CURDIR)/$(ASAN_DIR) ASSAY_TEST_FLOOD_UNITS=$${ASSAY_TEST_FLOOD_UNITS:-20000} \
