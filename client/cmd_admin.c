@@ -119,8 +119,42 @@ static void print_scalar(const cJSON *item)
         fputs("-", stdout);
 }
 
+/* One line of the queue section: a count, or "?" when the database could
+   not be asked. */
+static void print_count(const char *label, const cJSON *item, const char *detail)
+{
+    printf("  %-26s ", label);
+    if (cJSON_IsNumber(item))
+        printf("%.0f", item->valuedouble);
+    else
+        fputs("? (database unavailable)", stdout);
+    if (detail && *detail)
+        printf("  %s", detail);
+    fputc('\n', stdout);
+}
+
 static void print_stats(const cJSON *body)
 {
+    /* The queue first: what operators look at. */
+    const cJSON *queue = cJSON_GetObjectItemCaseSensitive(body, "queue");
+    if (cJSON_IsObject(queue)) {
+        char detail[160];
+        printf("queue\n");
+        snprintf(detail, sizeof detail, "(in the database; %.0f of them cached in the broker)",
+                 number_of(queue, "queued_in_memory"));
+        print_count("queued", cJSON_GetObjectItemCaseSensitive(queue, "queued_in_database"),
+                    detail);
+        const cJSON *running = cJSON_GetObjectItemCaseSensitive(queue, "running_in_database");
+        if (cJSON_IsNumber(running))
+            snprintf(detail, sizeof detail, "(leased to workers; running in the database: %.0f)",
+                     running->valuedouble);
+        else
+            snprintf(detail, sizeof detail, "(leased to workers)");
+        print_count("in flight", cJSON_GetObjectItemCaseSensitive(queue, "in_flight"), detail);
+        print_count("dead letters", cJSON_GetObjectItemCaseSensitive(queue, "dead_letters"),
+                    "(assay retry BATCH|JOB queues them again)");
+        print_count("failed", cJSON_GetObjectItemCaseSensitive(queue, "failed"), NULL);
+    }
     const cJSON *broker = cJSON_GetObjectItemCaseSensitive(body, "broker");
     const cJSON *item;
     printf("broker\n");
@@ -143,9 +177,6 @@ static void print_stats(const cJSON *body)
     printf("workers: %d\n", cJSON_GetArraySize(workers));
     if (cJSON_GetArraySize(workers) == 0)
         return;
-    static const char *const columns[] = {
-        "name", "credit", "in_flight", "last_heartbeat_ms", "done", "failed"
-    };
     size_t name_width = 4;
     const cJSON *worker;
     cJSON_ArrayForEach(worker, workers) {
@@ -153,14 +184,21 @@ static void print_stats(const cJSON *body)
         if (name && strlen(name) > name_width)
             name_width = strlen(name);
     }
-    printf("  %-*s %8s %10s %18s %10s %8s\n", (int) name_width, "NAME", "CREDIT", "IN_FLIGHT",
-           "LAST_HEARTBEAT_MS", "DONE", "FAILED");
+    printf("  %-*s  %-23s %8s %9s %6s %8s %10s %6s\n", (int) name_width, "NAME",
+           "LAST HEARTBEAT (UTC)", "AGO_MS", "IN_FLIGHT", "CREDIT", "DONE", "RATE/S_1M", "FAILED");
     cJSON_ArrayForEach(worker, workers) {
         const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(worker, "name"));
-        printf("  %-*s %8.0f %10.0f %18.0f %10.0f %8.0f\n", (int) name_width, name ? name : "?",
-               number_of(worker, columns[1]), number_of(worker, columns[2]),
-               number_of(worker, columns[3]), number_of(worker, columns[4]),
-               number_of(worker, columns[5]));
+        const char *heartbeat = cJSON_GetStringValue(
+            cJSON_GetObjectItemCaseSensitive(worker, "last_heartbeat"));
+        char when[32], rate[32];
+        snprintf(when, sizeof when, "%.23s", heartbeat ? heartbeat : "-");
+        if (strlen(when) > 10 && when[10] == 'T')
+            when[10] = ' ';
+        format_number(number_of(worker, "rate_per_s"), rate);
+        printf("  %-*s  %-23s %8.0f %9.0f %6.0f %8.0f %10s %6.0f\n", (int) name_width,
+               name ? name : "?", when, number_of(worker, "last_heartbeat_ms"),
+               number_of(worker, "in_flight"), number_of(worker, "credit"),
+               number_of(worker, "done"), rate, number_of(worker, "failed"));
     }
 }
 

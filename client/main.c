@@ -141,7 +141,12 @@ static const command_t commands[] = {
     { "stats", cmd_stats, ARG_COMMON | ARG_BROKER | ARG_FORMAT,
       "usage: assay stats [--format table|json]\n"
       "\n"
-      "The broker's counters, queues and workers.\n"
+      "The operations view: queue depth (queued jobs in the database, and how many\n"
+      "of them the broker caches), jobs in flight, dead letters and failed jobs\n"
+      "(counted in the database), the broker's counters since it started, and\n"
+      "each worker with its last heartbeat, jobs in flight, credit, jobs done and\n"
+      "its rate (jobs/s over the last minute; rate_per_s_since_joined in json).\n"
+      "When the database is unavailable the broker's own view is still shown.\n"
       "\n"
       "  -f, --format FORMAT   table (default) or json (one line)\n"
       BROKER_OPTIONS COMMON_OPTIONS },
