@@ -93,6 +93,16 @@ int cmd_check(const args_t *args)
         bundle_t *bundle = input_parse(&inputs.items[i], catalogs, !args->quiet, stderr, NULL, NULL);
         invalid += bundle == NULL;
         bundle_destroy(&bundle);
+        char *resolved = inputs.items[i].standards
+            ? util_standards_resolve(catalogs, inputs.items[i].standards, error, sizeof error)
+            : NULL;
+        if (inputs.items[i].standards && !resolved) {
+            fprintf(stderr, "assay %s: %s: standards: %s\n", args->command,
+                    inputs.items[i].source ? inputs.items[i].source : inputs.items[i].origin,
+                    error);
+            invalid++;
+        }
+        free(resolved);
     }
     if (invalid) {
         fprintf(stderr, "assay %s: %zu of %zu bundles are invalid\n", args->command, invalid,
@@ -118,19 +128,37 @@ int cmd_check(const args_t *args)
             rc = EXIT_USAGE;
             break;
         }
-        for (size_t s = 0; s < standard_count && rc == EXIT_DONE; s++) {
-            const catalog_t *catalog = catalog_set_find(catalogs, standards[s]);
+        /* A manifest row's own standards replace --standard. */
+        char **own = NULL;
+        size_t own_count = 0;
+        if (inputs.items[i].standards) {
+            own = standard_list(catalogs, inputs.items[i].standards, &own_count, error,
+                                sizeof error);
+            if (!own) {
+                fprintf(stderr, "assay %s: %s: standards: %s\n", args->command,
+                        inputs.items[i].source ? inputs.items[i].source : inputs.items[i].origin,
+                        error);
+                bundle_destroy(&bundle);
+                rc = EXIT_USAGE;
+                break;
+            }
+        }
+        char **row_standards = own ? own : standards;
+        size_t row_count = own ? own_count : standard_count;
+        for (size_t s = 0; s < row_count && rc == EXIT_DONE; s++) {
+            const catalog_t *catalog = catalog_set_find(catalogs, row_standards[s]);
             assessment_t *assessment = catalog ? engine_assess(catalog, bundle) : NULL;
             cJSON *document = assessment ? assessment_to_json(assessment) : NULL;
             if (!document) {
                 fprintf(stderr, "assay %s: %s: %s: cannot assess (out of memory)\n",
-                        args->command, inputs.items[i].origin, standards[s]);
+                        args->command, inputs.items[i].origin, row_standards[s]);
                 rc = EXIT_JOBS_FAILED;
             } else
                 results_sink_assessment(&sink, document);
             cJSON_Delete(document);
             assessment_destroy(&assessment);
         }
+        free_list(own, own_count);
         bundle_destroy(&bundle);
     }
     if (rc == EXIT_DONE) {

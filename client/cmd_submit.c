@@ -179,7 +179,7 @@ static int send_one(submit_t *self, size_t index, int64_t now)
                                   | (unit->sends & ((1u << SEQUENCE_BITS) - 1)));
     assay_msg_set_batch(msg, self->batch);
     assay_msg_set_key(msg, key);
-    assay_msg_set_standards(msg, self->standards);
+    assay_msg_set_standards(msg, input->standards ? input->standards : self->standards);
     assay_msg_set_body(msg, text, length);
     free(text);
     const char *reason = NULL;
@@ -383,6 +383,27 @@ int cmd_submit(const args_t *args)
             goto done;
         }
         free(resolved);
+    }
+    /* A manifest row's own standards replace --standard for its bundle. */
+    for (size_t i = 0; i < inputs.count; i++) {
+        const input_t *input = &inputs.items[i];
+        if (!input->standards)
+            continue;
+        char error[256];
+        char *resolved = catalogs ? util_standards_resolve(catalogs, input->standards, error,
+                                                           sizeof error) : NULL;
+        if (catalogs && !resolved) {
+            fprintf(stderr, "assay %s: %s: standards: %s; nothing was submitted\n",
+                    args->command, input->source ? input->source : input->origin, error);
+            rc = EXIT_USAGE;
+        } else if (strlen(input->standards) > ASSAY_MSG_MAX_SHORT) {
+            fprintf(stderr, "assay %s: %s: standards: longer than %u bytes\n", args->command,
+                    input->source ? input->source : input->origin, ASSAY_MSG_MAX_SHORT);
+            rc = EXIT_USAGE;
+        }
+        free(resolved);
+        if (rc != EXIT_DONE)
+            goto done;
     }
     if ((rc = validate(&self, catalogs)) != EXIT_DONE) {
         if (rc != EXIT_USAGE)

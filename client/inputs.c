@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 static input_t *add(inputs_t *self)
@@ -212,6 +213,233 @@ static int add_whole(inputs_t *self, const char *path, FILE *err)
     return add_text(self, path, text, length);
 }
 
+/* ---- CSV manifests ------------------------------------------------------ */
+
+/* One CSV record (RFC 4180: quoted fields may hold commas, doubled quotes
+   and line breaks) from *cursor; fields are added to `fields` (owned by
+   the caller). Returns the number of fields, or -1 for a quote left open.
+   *line counts the lines consumed. */
+static int csv_record(const char **cursor, const char *stop, char ***fields, size_t *line)
+{
+    const char *at = *cursor;
+    int count = 0;
+    bool more = true;
+    while (more) {
+        size_t capacity = 64, length = 0;
+        char *field = malloc(capacity);
+        if (!field)
+            return -1;
+        more = false;
+        if (at < stop && *at == '"') {
+            at++;
+            while (true) {
+                if (at >= stop) {
+                    free(field);
+                    return -1;
+                }
+                if (*at == '"' && (at + 1 >= stop || at[1] != '"')) {
+                    at++;
+                    break;
+                }
+                if (*at == '"')
+                    at++;
+                if (*at == '\n')
+                    (*line)++;
+                if (length + 2 > capacity) {
+                    char *grown = realloc(field, capacity *= 2);
+                    if (!grown) {
+                        free(field);
+                        return -1;
+                    }
+                    field = grown;
+                }
+                field[length++] = *at++;
+            }
+        }
+        /* Unquoted text (or what follows a closing quote) up to , or EOL. */
+        while (at < stop && *at != ',' && *at != '\n' && *at != '\r') {
+            if (length + 2 > capacity) {
+                char *grown = realloc(field, capacity *= 2);
+                if (!grown) {
+                    free(field);
+                    return -1;
+                }
+                field = grown;
+            }
+            field[length++] = *at++;
+        }
+        field[length] = '\0';
+        char **grown = realloc(*fields, (size_t) (count + 1) * sizeof *grown);
+        if (!grown) {
+            free(field);
+            return -1;
+        }
+        *fields = grown;
+        (*fields)[count++] = field;
+        if (at < stop && *at == ',') {
+            at++;
+            more = true;
+        }
+    }
+    if (at < stop && *at == '\r')
+        at++;
+    if (at < stop && *at == '\n')
+        at++;
+    (*line)++;
+    *cursor = at;
+    return count;
+}
+
+static void free_fields(char **fields, int count)
+{
+    for (int i = 0; i < count; i++)
+        free(fields[i]);
+    free(fields);
+}
+
+/* Trim blanks in place. */
+static char *trim(char *text)
+{
+    while (*text == ' ' || *text == '\t')
+        text++;
+    size_t length = strlen(text);
+    while (length > 0 && (text[length - 1] == ' ' || text[length - 1] == '\t'))
+        text[--length] = '\0';
+    return text;
+}
+
+/* "iso9001-2015; iso13485-2016" -> "iso9001-2015,iso13485-2016": a list
+   separated by commas, semicolons, blanks or |. NULL when empty. */
+static char *standards_list(const char *text)
+{
+    char *list = malloc(strlen(text) + 1), *out = list;
+    if (!list)
+        return NULL;
+    for (const char *at = text; *at;) {
+        size_t skip = strspn(at, ",; \t|");
+        at += skip;
+        size_t length = strcspn(at, ",; \t|");
+        if (length == 0)
+            break;
+        if (out != list)
+            *out++ = ',';
+        memcpy(out, at, length);
+        out += length;
+        at += length;
+    }
+    *out = '\0';
+    if (!*list) {
+        free(list);
+        return NULL;
+    }
+    return list;
+}
+
+/* A manifest: a header naming the columns unit_id, bundle and (optional)
+   standards, in any order (other columns are ignored), then a row per
+   bundle. Bundle paths are relative to the manifest's folder. */
+static int add_manifest(inputs_t *self, const char *path, FILE *err)
+{
+    char error[512];
+    size_t length = 0;
+    char *text = util_file_read(path, 64u * 1024u * 1024u, &length, error, sizeof error);
+    if (!text) {
+        fprintf(err, "%s\n", error);
+        return -1;
+    }
+    const char *slash = strrchr(path, '/');
+    size_t folder_length = slash ? (size_t) (slash - path) + 1 : 0;
+    const char *cursor = text, *stop = text + length;
+    if (length >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+        cursor += 3;   /* a spreadsheet's byte order mark */
+    size_t line = 0, rows = 0;
+    int unit_column = -1, bundle_column = -1, standards_column = -1, problems = 0;
+    char **fields = NULL;
+    int count = csv_record(&cursor, stop, &fields, &line);
+    for (int i = 0; i < count; i++) {
+        char *name = trim(fields[i]);
+        if (strcasecmp(name, "unit_id") == 0 || strcasecmp(name, "unit") == 0)
+            unit_column = i;
+        else if (strcasecmp(name, "bundle") == 0 || strcasecmp(name, "path") == 0)
+            bundle_column = i;
+        else if (strcasecmp(name, "standards") == 0 || strcasecmp(name, "standard") == 0)
+            standards_column = i;
+    }
+    free_fields(fields, count > 0 ? count : 0);
+    fields = NULL;
+    if (count < 0 || unit_column < 0 || bundle_column < 0) {
+        fprintf(err, "%s:1: a manifest needs a header row with the columns unit_id, bundle and "
+                "(optional) standards\n", path);
+        free(text);
+        return -1;
+    }
+    while (cursor < stop) {
+        size_t first_line = line + 1;
+        count = csv_record(&cursor, stop, &fields, &line);
+        if (count < 0) {
+            fprintf(err, "%s:%zu: a quoted field is not closed\n", path, first_line);
+            problems++;
+            break;
+        }
+        bool blank = true;
+        for (int i = 0; i < count && blank; i++)
+            blank = !*trim(fields[i]);
+        if (!blank) {
+            const char *unit = unit_column < count ? trim(fields[unit_column]) : "";
+            const char *bundle = bundle_column < count ? trim(fields[bundle_column]) : "";
+            const char *standards = standards_column >= 0 && standards_column < count
+                ? trim(fields[standards_column]) : "";
+            char source[600];
+            snprintf(source, sizeof source, "%s:%zu", path, first_line);
+            struct stat info;
+            char *resolved = malloc(folder_length + strlen(bundle) + 1);
+            if (resolved) {
+                if (bundle[0] == '/')
+                    strcpy(resolved, bundle);
+                else {
+                    memcpy(resolved, path, folder_length);
+                    strcpy(resolved + folder_length, bundle);
+                }
+            }
+            if (!resolved)
+                problems++;
+            else if (!*unit || !*bundle) {
+                fprintf(err, "%s: %s is empty\n", source, !*unit ? "unit_id" : "bundle");
+                problems++;
+            } else if (stat(resolved, &info) != 0) {
+                fprintf(err, "%s: bundle %s: %s\n", source, resolved, strerror(errno));
+                problems++;
+            } else if (!S_ISREG(info.st_mode)) {
+                fprintf(err, "%s: bundle %s: not a file\n", source, resolved);
+                problems++;
+            } else {
+                input_t *input = add(self);
+                if (!input) {
+                    problems++;
+                } else {
+                    input->origin = strdup(resolved);
+                    input->path = strdup(resolved);
+                    input->source = strdup(source);
+                    input->expected_unit = strdup(unit);
+                    input->standards = standards_list(standards);
+                    if (!input->origin || !input->path || !input->source || !input->expected_unit)
+                        problems++;
+                }
+                rows++;
+            }
+            free(resolved);
+        }
+        free_fields(fields, count);
+        fields = NULL;
+    }
+    free(text);
+    if (problems == 0 && rows == 0) {
+        fprintf(err, "%s: the manifest lists no bundles\n", path);
+        problems++;
+    }
+    return problems ? -1 : 0;
+}
+
 int inputs_collect(inputs_t *self, const char *const *args, size_t count, FILE *err)
 {
     int problems = 0;
@@ -236,6 +464,8 @@ int inputs_collect(inputs_t *self, const char *const *args, size_t count, FILE *
             problems += add_folder(self, arg, err) != 0;
         else if (has_suffix(arg, ".jsonl"))
             problems += add_whole(self, arg, err) != 0;
+        else if (has_suffix(arg, ".csv"))
+            problems += add_manifest(self, arg, err) != 0;
         else if (add_file(self, arg) != 0) {
             fprintf(err, "%s: out of memory\n", arg);
             problems++;
@@ -251,6 +481,9 @@ void inputs_free(inputs_t *self)
         free(self->items[i].path);
         free(self->items[i].text);
         free(self->items[i].unit_id);
+        free(self->items[i].source);
+        free(self->items[i].expected_unit);
+        free(self->items[i].standards);
     }
     free(self->items);
     memset(self, 0, sizeof *self);
@@ -309,6 +542,11 @@ bundle_t *input_parse(input_t *input, const catalog_set_t *catalogs, bool warnin
     } else
         fprintf(err, "%s: out of memory\n", input->origin);
     diag_list_destroy(&diags);
+    if (bundle && input->expected_unit && strcmp(bundle_unit_id(bundle), input->expected_unit)) {
+        fprintf(err, "%s: unit_id '%s' is not the bundle's unit.id '%s' (%s)\n", input->source,
+                input->expected_unit, bundle_unit_id(bundle), input->origin);
+        bundle_destroy(&bundle);
+    }
     if (bundle && !input->unit_id)
         input->unit_id = strdup(bundle_unit_id(bundle));
     if (bundle && text_out) {

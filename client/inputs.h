@@ -8,6 +8,11 @@
       the same order;
     * `-` is stdin: one bundle, or JSON Lines (a bundle per line, as
       `examples/generate` writes without --out); a FILE.jsonl likewise;
+    * a FILE.csv is a manifest: a header row naming the columns unit_id,
+      bundle and (optional) standards, then one row per bundle; bundle
+      paths are relative to the manifest's folder, the bundle's unit.id
+      must equal unit_id, and a row's standards (separated by commas,
+      semicolons or blanks) replace --standard for that bundle;
     * anything else is one bundle file, whatever its name.
 
     Files are read again when needed rather than kept in memory, so a
@@ -29,6 +34,10 @@ typedef struct {
     char *text;
     size_t length;
     char *unit_id;      /* set by inputs_parse */
+    /* From a CSV manifest row (else NULL): */
+    char *source;       /* "MANIFEST:LINE", for messages */
+    char *expected_unit;/* its unit_id: the bundle's unit.id must match */
+    char *standards;    /* its standards, comma-separated: they replace --standard */
 } input_t;
 
 typedef struct {
