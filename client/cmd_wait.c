@@ -48,7 +48,42 @@ typedef struct {
     bool bar_shown;
     int last_decile;
     int64_t started;
+    /* Rate: jobs finished since the first status we saw, over the time
+       since then (jobs finished before this wait began do not count). */
+    bool baseline_set;
+    double baseline_finished;
+    int64_t baseline_at;
 } progress_t;
+
+/* ", 12.5 jobs/s, ETA 1m20s" (nothing to say yet: empty). */
+static void rate_text(progress_t *self, double finished, double remaining, char *out,
+                      size_t size)
+{
+    out[0] = '\0';
+    int64_t now = zclock_mono();
+    if (!self->baseline_set) {
+        self->baseline_set = true;
+        self->baseline_finished = finished;
+        self->baseline_at = now;
+        return;
+    }
+    double seconds = (double) (now - self->baseline_at) / 1000.0;
+    double rate = seconds >= 1 ? (finished - self->baseline_finished) / seconds : 0;
+    if (rate <= 0)
+        return;
+    int length = snprintf(out, size, ", %.1f jobs/s", rate);
+    if (remaining > 0 && length > 0 && (size_t) length < size) {
+        double eta = ceil(remaining / rate);
+        if (eta >= 3600)
+            snprintf(out + length, size - (size_t) length, ", ETA %.0fh%02.0fm",
+                     floor(eta / 3600), floor(fmod(eta, 3600) / 60));
+        else if (eta >= 60)
+            snprintf(out + length, size - (size_t) length, ", ETA %.0fm%02.0fs",
+                     floor(eta / 60), fmod(eta, 60));
+        else
+            snprintf(out + length, size - (size_t) length, ", ETA %.0fs", eta);
+    }
+}
 
 static void progress_show(progress_t *self, const counts_t *counts)
 {
@@ -58,15 +93,17 @@ static void progress_show(progress_t *self, const counts_t *counts)
     double fraction = counts->total > 0 ? finished / counts->total : 1;
     int percent = (int) floor(fraction * 100);
     double seconds = (double) (zclock_mono() - self->started) / 1000.0;
+    char rate[64];
+    rate_text(self, finished, counts->total - finished, rate, sizeof rate);
     if (self->terminal) {
         int filled = (int) floor(fraction * BAR_WIDTH);
         char bar[BAR_WIDTH + 1];
         for (int i = 0; i < BAR_WIDTH; i++)
             bar[i] = i < filled ? '#' : '.';
         bar[BAR_WIDTH] = '\0';
-        fprintf(stderr, "\r[%s] %3d%% %.0f/%.0f  done %.0f  failed %.0f  running %.0f  %.0fs\033[K",
+        fprintf(stderr, "\r[%s] %3d%% %.0f/%.0f  done %.0f  failed %.0f  running %.0f  %.0fs%s\033[K",
                 bar, percent, finished, counts->total, counts->done,
-                counts->failed + counts->dead, counts->running, seconds);
+                counts->failed + counts->dead, counts->running, seconds, rate);
         fflush(stderr);
         self->bar_shown = true;
         return;
@@ -77,8 +114,8 @@ static void progress_show(progress_t *self, const counts_t *counts)
         return;
     self->last_decile = decile;
     fprintf(stderr, "assay %s: %s: %d%% (%.0f/%.0f finished: %.0f done, %.0f failed or dead) "
-            "after %.0fs\n", self->options->command, self->target, percent, finished,
-            counts->total, counts->done, counts->failed + counts->dead, seconds);
+            "after %.0fs%s\n", self->options->command, self->target, percent, finished,
+            counts->total, counts->done, counts->failed + counts->dead, seconds, rate);
 }
 
 static void progress_end(progress_t *self)
