@@ -312,19 +312,76 @@ static bool is_nonconformity(const char *status)
     return equal(status, "major_nc") || equal(status, "minor_nc");
 }
 
+/* The assessor's decision on a clause, if the document carries one. */
+static const cJSON *override_of(const cJSON *overrides, const char *clause)
+{
+    const cJSON *decision;
+    cJSON_ArrayForEach(decision, overrides)
+        if (equal(string_of(decision, "clause"), clause))
+            return decision;
+    return NULL;
+}
+
+/* The active overrides (the broker appends them to the document): each
+   with the machine verdict it stands beside. */
+static cJSON *overrides_of(const cJSON *assessment)
+{
+    static const char *const keys[] = {
+        "clause", "status", "machine_status", "reason", "by", "at", "expires"
+    };
+    cJSON *overrides = cJSON_CreateArray();
+    if (!overrides)
+        return NULL;
+    const cJSON *decision;
+    cJSON_ArrayForEach(decision, get(assessment, "overrides")) {
+        const char *clause = string_of(decision, "clause");
+        if (!clause)
+            continue;
+        cJSON *copy = cJSON_CreateObject();
+        if (!copy || !cJSON_AddItemToArray(overrides, copy)) {
+            cJSON_Delete(copy);
+            cJSON_Delete(overrides);
+            return NULL;
+        }
+        if (!copy_members(copy, decision, keys, sizeof keys / sizeof keys[0])) {
+            cJSON_Delete(overrides);
+            return NULL;
+        }
+        if (!string_of(copy, "machine_status")) {
+            /* Not said: the verdict in the document. */
+            const cJSON *clause_item;
+            const char *machine = NULL;
+            cJSON_ArrayForEach(clause_item, get(assessment, "clauses"))
+                if (equal(string_of(clause_item, "id"), clause))
+                    machine = string_of(clause_item, "status");
+            cJSON_DeleteItemFromObjectCaseSensitive(copy, "machine_status");
+            if (machine && !cJSON_AddStringToObject(copy, "machine_status", machine)) {
+                cJSON_Delete(overrides);
+                return NULL;
+            }
+        }
+    }
+    return overrides;
+}
+
 static cJSON *entry_of(const cJSON *assessment)
 {
     static const char *const keys[] = {
         "unit", "unit_name", "org", "standard", "edition", "as_of", "maturity",
         "readiness", "major_nc", "minor_nc", "observations"
     };
-    static const char *const top_keys[] = { "id", "title", "level", "status", "applicable" };
+    static const char *const top_keys[] = { "id", "level", "status", "applicable" };
     static const char *const nc_keys[] = { "id", "level", "status" };
     cJSON *entry = cJSON_CreateObject();
     if (!entry || !copy_members(entry, assessment, keys, sizeof keys / sizeof keys[0]))
         goto failed;
     cJSON *top = cJSON_AddArrayToObject(entry, "top");
     cJSON *ncs = cJSON_AddArrayToObject(entry, "ncs");
+    cJSON *overrides = overrides_of(assessment);
+    if (!overrides || !cJSON_AddItemToObject(entry, "overrides", overrides)) {
+        cJSON_Delete(overrides);
+        goto failed;
+    }
     if (!top || !ncs)
         goto failed;
     const cJSON *clause;
@@ -355,6 +412,12 @@ static cJSON *entry_of(const cJSON *assessment)
             }
             if (!copy_members(nc, clause, nc_keys, sizeof nc_keys / sizeof nc_keys[0]))
                 goto failed;
+            const cJSON *decision = override_of(overrides, id);
+            cJSON *copy = decision ? cJSON_Duplicate(decision, true) : NULL;
+            if (decision && (!copy || !cJSON_AddItemToObject(nc, "override", copy))) {
+                cJSON_Delete(copy);
+                goto failed;
+            }
         }
     }
     return entry;
@@ -491,6 +554,14 @@ static void page_free(page_t *page)
     free(page->units);
     free(page->unit_first);
     free(page->standards);
+}
+
+static size_t count_overrides(const page_t *page)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < page->row_count; i++)
+        count += (size_t) cJSON_GetArraySize(get(page->rows[i].entry, "overrides"));
+    return count;
 }
 
 static const cJSON *standard_info(const page_t *page, const char *standard)
@@ -719,6 +790,8 @@ static void render_head(page_t *page)
     emit(&page->out, "</p></header>\n<nav><a href=\"#summary\">Summary</a>"
                      "<a href=\"#readiness\">Readiness</a><a href=\"#heatmap\">Heatmap</a>"
                      "<a href=\"#units\">Units</a><a href=\"#nonconformities\">Nonconformities</a>");
+    if (count_overrides(page) > 0)
+        emit(&page->out, "<a href=\"#overrides\">Assessors&#39; decisions</a>");
     if (cJSON_GetArraySize(page->report->jobs) > 0)
         emit(&page->out, "<a href=\"#jobs\">Jobs without results</a>");
     emit(&page->out, "</nav>\n<main>\n");
@@ -778,6 +851,10 @@ static void render_summary(page_t *page)
               "<div class=\"tile minor\"><b>%n</b><span>minor NCs</span></div>"
               "<div class=\"tile\"><b>%n</b><span>observations</span></div>",
          all.major, all.minor, all.observations);
+    size_t decisions = count_overrides(page);
+    if (decisions)
+        emit(out, "<div class=\"tile\"><b>%z</b><span>assessors&#39; overrides</span></div>",
+             decisions);
     if (missing)
         emit(out, "<div class=\"tile major\"><b>%z</b><span>jobs without results</span></div>",
              missing);
@@ -1200,6 +1277,31 @@ static void clause_path(page_t *page, const char *standard, const char *clause)
     emit(&page->out, "</span>");
 }
 
+static const char *status_class(const char *status)
+{
+    if (equal(status, "major_nc"))
+        return "major";
+    if (equal(status, "minor_nc"))
+        return "minor";
+    if (equal(status, "conformant"))
+        return "ready";
+    return "na";
+}
+
+/* An assessor's decision beside the machine verdict it overrides. */
+static void render_decision(text_t *out, const cJSON *decision)
+{
+    const char *status = string_of(decision, "status");
+    emit(out, "<div class=\"override\" data-override=\"%h\"><span class=\"note\">assessor:"
+              "</span> <span class=\"badge %s\">%h</span> <span class=\"note\">by %h",
+         status ? status : "", status_class(status), status_label(status),
+         string_or(decision, "by", "?"));
+    const char *expires = string_of(decision, "expires");
+    if (expires && *expires)
+        emit(out, ", until %h", expires);
+    emit(out, ": %h</span></div>", string_or(decision, "reason", ""));
+}
+
 /* One unit's row in a clause group: its status and level, then each failing
    check (by id; the group lists their texts) with the evidence that decided
    it and the items skipped as expired. */
@@ -1209,9 +1311,13 @@ static void render_nc(page_t *page, const nc_ref_t *ref)
     const cJSON *nc = ref->nc;
     const char *status = string_or(nc, "status", "");
     emit(out, "<tr class=\"nc\" data-unit=\"%h\"><td><a href=\"#unit-%h\">%h</a></td>"
-              "<td><span class=\"badge %s\">%h</span></td><td class=\"num\">",
+              "<td><span class=\"badge %s\">%h</span>",
          ref->row->unit, ref->row->unit, ref->row->unit,
          equal(status, "major_nc") ? "major" : "minor", status_label(status));
+    const cJSON *decision = get(nc, "override");
+    if (decision)
+        render_decision(out, decision);
+    emit(out, "</td><td class=\"num\">");
     if (has_number(nc, "level"))
         emit(out, "%n", number_of(nc, "level"));
     emit(out, "</td><td>");
@@ -1243,6 +1349,8 @@ static void render_nc(page_t *page, const nc_ref_t *ref)
    examined, none expired, no message. Such units are listed together. */
 static bool nc_bare(const cJSON *nc)
 {
+    if (get(nc, "override"))
+        return false;
     const cJSON *finding;
     cJSON_ArrayForEach(finding, get(nc, "findings")) {
         const char *message = string_of(finding, "message");
@@ -1435,6 +1543,51 @@ static void render_nonconformities(page_t *page)
     emit(out, "</section>\n");
 }
 
+/* Every active override: the machine verdict, which stays, and the
+   assessor's decision beside it. */
+static void render_overrides(page_t *page)
+{
+    size_t count = count_overrides(page);
+    if (count == 0)
+        return;
+    text_t *out = &page->out;
+    emit(out, "<section id=\"overrides\" data-count=\"%z\">\n<h2>Assessors&#39; decisions</h2>\n"
+              "<p class=\"note\">Active overrides: an assessor&#39;s verdict on a clause beside "
+              "the machine verdict, which is kept. The figures above are the machine&#39;s.</p>\n"
+              "<div class=\"scroll\"><table>\n<tr><th>Unit</th><th>Standard</th><th>Clause</th>"
+              "<th>Machine verdict</th><th>Assessor&#39;s verdict</th><th>By</th><th>When</th>"
+              "<th>Until</th><th>Reason</th></tr>\n",
+         count);
+    for (size_t i = 0; i < page->row_count; i++) {
+        const row_t *row = &page->rows[i];
+        const cJSON *decision;
+        cJSON_ArrayForEach(decision, get(row->entry, "overrides")) {
+            const char *clause = string_or(decision, "clause", "");
+            const char *machine = string_of(decision, "machine_status");
+            const char *status = string_of(decision, "status");
+            /* "2026-11-02T10:00:00.123+00:00" as "2026-11-02 10:00". */
+            char when[64];
+            snprintf(when, sizeof when, "%s", string_or(decision, "at", ""));
+            if (strlen(when) >= 16 && when[10] == 'T') {
+                when[10] = ' ';
+                when[16] = '\0';
+            }
+            emit(out, "<tr class=\"override\" data-unit=\"%h\" data-standard=\"%h\" "
+                      "data-clause=\"%h\"><td><a href=\"#unit-%h\">%h</a></td><td>%h</td>"
+                      "<td><b>%h</b> %h</td>",
+                 row->unit, row->standard, clause, row->unit, row->unit, row->standard, clause,
+                 clause_title(page, row->standard, clause));
+            emit(out, "<td><span class=\"badge %s\">%h</span></td>"
+                      "<td><span class=\"badge %s\">%h</span></td><td>%h</td><td>%h</td>"
+                      "<td>%h</td><td>%h</td></tr>\n",
+                 status_class(machine), status_label(machine), status_class(status),
+                 status_label(status), string_or(decision, "by", ""), when,
+                 string_or(decision, "expires", ""), string_or(decision, "reason", ""));
+        }
+    }
+    emit(out, "</table></div>\n</section>\n");
+}
+
 static void render_jobs(page_t *page)
 {
     const cJSON *jobs = page->report->jobs;
@@ -1467,6 +1620,7 @@ char *report_html(const report_t *self, const report_options_t *options)
     render_heatmaps(&page);
     render_units(&page);
     render_nonconformities(&page);
+    render_overrides(&page);
     render_jobs(&page);
     emit(&page.out, "</main>\n</body>\n</html>\n");
     page_free(&page);

@@ -18,6 +18,11 @@
       nonconformities per standard and clause: each unit with that NC, the
                       failing checks (what is missing), the evidence that
                       decided them and the items skipped as expired
+      overrides       the assessors' active decisions (when the documents
+                      carry "overrides", as the broker appends them), each
+                      beside the machine verdict, which stays; an NC row
+                      shows the decision on its clause too. The figures are
+                      the machine's.
       jobs            jobs of the batch without results (failed, dead,
                       cancelled, unfinished)
 

@@ -252,6 +252,38 @@ static void test_no_network(void **state)
     free(html);
 }
 
+/* An assessor's override stands beside the machine verdict: the NC row
+   shows both, and the decisions are listed with who, why and until when. */
+static void test_overrides(void **state)
+{
+    (void) state;
+    report_t *report = report_new();
+    assert_non_null(report);
+    cJSON *document = parse_quoted(doc_u1_s1);
+    cJSON *overrides = parse_quoted(
+        "[{'id':3,'clause':'4.1','status':'conformant','machine_status':'major_nc',"
+        "'reason':'Policy seen on site & <accepted>','by':'Ann <QA>',"
+        "'at':'2026-11-02T10:00:00Z','expires':'2027-01-31'}]");
+    cJSON_AddItemToObject(document, "overrides", overrides);
+    assert_int_equal(report_add_assessment(report, document), 0);
+    cJSON_Delete(document);
+    char *html = report_html(report, NULL);
+    assert_non_null(html);
+    assert_non_null(strstr(html, "<section id=\"overrides\" data-count=\"1\">"));
+    assert_non_null(strstr(html, "href=\"#overrides\""));
+    /* The machine verdict stays; the decision is beside it. */
+    assert_non_null(strstr(html, "data-override=\"conformant\""));
+    assert_non_null(strstr(html, "by Ann &lt;QA&gt;, until 2027-01-31: "
+                                 "Policy seen on site &amp; &lt;accepted&gt;"));
+    assert_non_null(strstr(html, "<tr class=\"override\" data-unit=\"u1\" "
+                                 "data-standard=\"s1\" data-clause=\"4.1\">"));
+    assert_non_null(strstr(html, "<span class=\"badge major\">major NC</span></td>"
+                                 "<td><span class=\"badge ready\">conformant</span>"));
+    assert_null(strstr(html, "<QA>"));
+    free(html);
+    report_destroy(&report);
+}
+
 static void test_empty_report(void **state)
 {
     (void) state;
@@ -279,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_nonconformities),
         cmocka_unit_test(test_jobs_without_results),
         cmocka_unit_test(test_no_network),
+        cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_empty_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
