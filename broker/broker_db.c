@@ -446,9 +446,13 @@ char *broker_db_diff(broker_db_t *self, const char *from, const char *to,
     const char *values[] = { from, to, after_unit ? after_unit : "",
                              after_standard ? after_standard : "", all ? "t" : "f", limit_text };
     /* Pairs by unit and standard (FULL JOIN: a unit may be in one batch
-       only); per pair, the assessed clauses of both sides joined by id,
-       an NC being new when its rank rose and closed when it fell. Counts
-       are over all pairs and come with the first page only. */
+       only), a window of `limit` of them after the cursor in (unit,
+       standard) order; per pair of the window, the assessed clauses of
+       both sides joined by id, an NC being new when its rank rose and
+       closed when it fell. The reply lists the window's changed pairs
+       (all of them with `all`) and counts the window: the client pages
+       through every window and adds the counts up, so the clauses of
+       each pair are compared once whatever the size of the batches. */
     return json_query(self,
         "WITH f AS (" BATCH_ASSESSMENTS("$1") "), "
         "     t AS (" BATCH_ASSESSMENTS("$2") "), "
@@ -470,12 +474,14 @@ char *broker_db_diff(broker_db_t *self, const char *from, const char *to,
         "           WHERE (t.maturity_by_clause->>k.key)::numeric <> (k.value #>> '{}')::numeric) "
         "           AS clause_change "
         "    FROM f FULL JOIN t ON t.unit_id = f.unit_id AND t.standard = f.standard), "
+        "win AS (SELECT * FROM pairs WHERE (unit, standard) > ($3::text, $4::text) "
+        "         ORDER BY unit, standard LIMIT $6::integer), "
         "judged AS ("
-        "  SELECT p.*, n.new_nc, n.closed_nc, "
-        "         (p.f_id IS NULL OR p.t_id IS NULL OR p.maturity_change <> 0 "
-        "          OR p.f_readiness <> p.t_readiness OR n.new_nc IS NOT NULL "
+        "  SELECT w.*, n.new_nc, n.closed_nc, "
+        "         (w.f_id IS NULL OR w.t_id IS NULL OR w.maturity_change <> 0 "
+        "          OR w.f_readiness <> w.t_readiness OR n.new_nc IS NOT NULL "
         "          OR n.closed_nc IS NOT NULL) AS changed "
-        "    FROM pairs p LEFT JOIN LATERAL ("
+        "    FROM win w LEFT JOIN LATERAL ("
         "      SELECT json_agg(json_build_object('clause', x.clause_id, 'title', x.title, "
         "                 'was', x.was, 'now', x.now) ORDER BY x.clause_id) "
         "               FILTER (WHERE x.now_rank > x.was_rank) AS new_nc, "
@@ -488,16 +494,15 @@ char *broker_db_diff(broker_db_t *self, const char *from, const char *to,
         "                     " NC_RANK("cf.status") " AS was_rank, "
         "                     " NC_RANK("ct.status") " AS now_rank "
         "                FROM (SELECT * FROM clause_results "
-        "                       WHERE assessment_id = p.f_id AND assessed) cf "
+        "                       WHERE assessment_id = w.f_id AND assessed) cf "
         "                FULL JOIN (SELECT * FROM clause_results "
-        "                            WHERE assessment_id = p.t_id AND assessed) ct "
+        "                            WHERE assessment_id = w.t_id AND assessed) ct "
         "                  ON ct.clause_id = cf.clause_id) x "
-        "       WHERE p.f_id IS NOT NULL AND p.t_id IS NOT NULL) n ON true), "
-        "page AS (SELECT * FROM judged WHERE ($5::boolean OR changed) "
-        "            AND (unit, standard) > ($3::text, $4::text) "
-        "          ORDER BY unit, standard LIMIT $6::integer) "
+        /* The same assessment in both batches (a job filed under both)
+           has nothing to compare. */
+        "       WHERE w.f_id IS NOT NULL AND w.t_id IS NOT NULL AND w.f_id <> w.t_id) n ON true) "
         "SELECT json_build_object('from', $1::text, 'to', $2::text, "
-        "  'counts', CASE WHEN $3::text = '' AND $4::text = '' THEN (SELECT json_build_object("
+        "  'counts', (SELECT json_build_object("
         "      'pairs', count(*), 'changed', count(*) FILTER (WHERE changed), "
         "      'unchanged', count(*) FILTER (WHERE NOT changed), "
         "      'only_in_from', count(*) FILTER (WHERE t_id IS NULL), "
@@ -506,10 +511,10 @@ char *broker_db_diff(broker_db_t *self, const char *from, const char *to,
         "      'maturity_down', count(*) FILTER (WHERE maturity_change < 0), "
         "      'readiness_changed', count(*) FILTER (WHERE f_readiness <> t_readiness), "
         "      'new_nc', COALESCE(sum(json_array_length(new_nc)), 0), "
-        "      'closed_nc', COALESCE(sum(json_array_length(closed_nc)), 0)) FROM judged) END, "
+        "      'closed_nc', COALESCE(sum(json_array_length(closed_nc)), 0)) FROM judged), "
         "  'next', (SELECT CASE WHEN count(*) = $6::integer THEN "
-        "              (SELECT json_build_object('unit', l.unit, 'standard', l.standard) FROM page l "
-        "                ORDER BY l.unit DESC, l.standard DESC LIMIT 1) END FROM page), "
+        "              (SELECT json_build_object('unit', l.unit, 'standard', l.standard) FROM win l "
+        "                ORDER BY l.unit DESC, l.standard DESC LIMIT 1) END FROM win), "
         "  'pairs', COALESCE((SELECT json_agg(json_build_object("
         "      'unit', unit, 'standard', standard, 'changed', changed, "
         "      'from', f_doc, 'to', t_doc, 'maturity_change', maturity_change, "
@@ -518,7 +523,7 @@ char *broker_db_diff(broker_db_t *self, const char *from, const char *to,
         "                               THEN f_readiness || ' -> ' || t_readiness END, "
         "      'new_nc', COALESCE(new_nc, '[]'::json), "
         "      'closed_nc', COALESCE(closed_nc, '[]'::json)) ORDER BY unit, standard) "
-        "    FROM page), '[]'::json))",
+        "    FROM judged WHERE $5::boolean OR changed), '[]'::json))",
         6, values, code);
 }
 

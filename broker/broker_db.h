@@ -90,9 +90,10 @@ char *broker_db_results(broker_db_t *self, const char *target, uint64_t after_jo
 /* History and review (QUERY diff, history, overrides, override). On a
    refusal (code 2 or 4) the text is {"error": "..."} naming what. */
 /* Unit x standard pairs of two batches (newest assessment of each in
-   each): maturity and readiness change, NCs new and closed by clause.
-   Only changed pairs unless `all`; ordered by unit and standard, after
-   (after_unit, after_standard), at most `limit`; counts on the first page. */
+   each): maturity and readiness change, NCs new and closed by clause. A
+   window of `limit` pairs in (unit, standard) order after (after_unit,
+   after_standard): its changed pairs (all with `all`), its counts, and
+   "next", the cursor of the following window (null after the last). */
 char *broker_db_diff(broker_db_t *self, const char *from, const char *to,
                      const char *after_unit, const char *after_standard, int limit, bool all,
                      int *code);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DIFF_PAGE 500
+#define DIFF_PAGE 1000
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -316,18 +316,26 @@ int cmd_diff(const args_t *args)
         cJSON_Delete(arguments);
         if (rc != EXIT_DONE)
             break;
+        /* Each page is a window of pairs: its changed ones and its
+           counts, which add up over the windows. */
         cJSON *page_pairs = cJSON_DetachItemFromObjectCaseSensitive(page, "pairs");
         if (!document) {
             document = page;
             pairs = cJSON_IsArray(page_pairs) ? page_pairs : cJSON_CreateArray();
             if (!cJSON_IsArray(page_pairs))
                 cJSON_Delete(page_pairs);
-            cJSON_DeleteItemFromObjectCaseSensitive(document, "next");
         } else {
             cJSON *pair;
             while (cJSON_IsArray(page_pairs) && (pair = cJSON_DetachItemFromArray(page_pairs, 0)))
                 cJSON_AddItemToArray(pairs, pair);
             cJSON_Delete(page_pairs);
+            cJSON *total = cJSON_GetObjectItemCaseSensitive(document, "counts");
+            const cJSON *count;
+            cJSON_ArrayForEach(count, cJSON_GetObjectItemCaseSensitive(page, "counts")) {
+                cJSON *sum = cJSON_GetObjectItemCaseSensitive(total, count->string);
+                if (cJSON_IsNumber(sum) && cJSON_IsNumber(count))
+                    cJSON_SetNumberValue(sum, sum->valuedouble + count->valuedouble);
+            }
         }
         cJSON *next = cJSON_GetObjectItemCaseSensitive(page, "next");
         bool more = cJSON_IsObject(next) && text_of(next, "unit", NULL)
@@ -341,6 +349,7 @@ int cmd_diff(const args_t *args)
     }
     cJSON_Delete(after);
     if (rc == EXIT_DONE) {
+        cJSON_DeleteItemFromObjectCaseSensitive(document, "next");
         cJSON_AddItemToObject(document, "pairs", pairs);
         pairs = NULL;
         if (json)
