@@ -873,8 +873,12 @@ static size_t lint_duplicate_checks(const catalog_t *catalog, diag_list_t *diags
 
 /* ---- compiling a file ---------------------------------------------------------- */
 
+static void lint_failed(const catalog_set_t *set, catalog_t *catalog, diag_list_t *diags);
+
+/* `set`, when given, is the set the catalog is being added to: a catalog
+   with errors is linted against it as far as it can be (lint_failed). */
 static catalog_t *catalog_compile(const char *origin, cJSON *root, diag_list_t *diags,
-                                  size_t *errors)
+                                  size_t *errors, const catalog_set_t *set)
 {
     loader_t loader = { .origin = origin, .diags = diags };
     jptr_init(&loader.where, "");
@@ -960,7 +964,8 @@ static catalog_t *catalog_compile(const char *origin, cJSON *root, diag_list_t *
         loader.errors += eff_finish(catalog, catalog->origin, diags);
         loader.errors += lint_refs(catalog, diags);
         lint_levels(catalog, diags);
-    }
+    } else if (loader.errors && set)
+        lint_failed(set, catalog, diags);
 done:
     expr_compiler_clear(&loader.compiler);
     jptr_free(&loader.where);
@@ -1083,7 +1088,7 @@ int catalog_set_add(catalog_set_t *self, const char *origin, const char *text, s
     if (!root)
         return -1;
     size_t errors = 0;
-    catalog_t *catalog = catalog_compile(origin, root, diags, &errors);
+    catalog_t *catalog = catalog_compile(origin, root, diags, &errors, self);
     if (!catalog) {
         cJSON_Delete(root);
         return -1;
@@ -1125,6 +1130,67 @@ int catalog_set_add(catalog_set_t *self, const char *origin, const char *text, s
     self->catalogs[index] = catalog;
     kinds_rebuild(self);
     return 0;
+}
+
+/* Whether catalog `id` (`self` when that is its id, else the set's) has
+   clause `clause` of its own or through its bases: what link_maps will
+   find once the set links. */
+static bool set_has_clause(const catalog_set_t *set, const catalog_t *self, const char *id,
+                           const char *clause, bool *loaded)
+{
+    const catalog_t *catalog = self->id && strcmp(self->id, id) == 0 ? self : catalog_set_find(set, id);
+    *loaded = catalog != NULL;
+    for (size_t depth = 0; catalog && depth < 64; depth++) {
+        for (size_t i = 0; i < catalog->clause_count; i++)
+            if (catalog->clauses[i].id && strcmp(catalog->clauses[i].id, clause) == 0)
+                return true;
+        catalog = catalog->extends ? catalog_set_find(set, catalog->extends) : NULL;
+    }
+    return false;
+}
+
+/* A catalog with errors is never added, so catalog_set_link never lints
+   it: lint now what needs the rest of the set (unknown kinds, dangling
+   parents, extends and maps_to, unreachable levels, undeclared
+   attributes), so that `assay catalogs lint` reports every error in one
+   run. Check ids shared with the base are left to the run after. */
+static void lint_failed(const catalog_set_t *set, catalog_t *catalog, diag_list_t *diags)
+{
+    if (!catalog->eff)
+        return;
+    const catalog_t *base = catalog->extends ? catalog_set_find(set, catalog->extends) : NULL;
+    if (catalog->extends && !base)
+        diag_list_add(diags, DIAG_ERROR, catalog->origin, "/extends",
+                      "load the base catalog too (`assay catalogs list` shows what is loaded)",
+                      "base catalog \"%s\" is not loaded", catalog->extends);
+    /* with its base if loaded, else on its own list: what it names and
+       does not declare itself is unknown to this set either way */
+    if (!base || eff_build_extended(catalog, base) == 0) {
+        catalog->base = base;
+        eff_finish(catalog, catalog->origin, diags);
+        lint_refs(catalog, diags);
+        lint_levels(catalog, diags);
+    }
+    for (size_t i = 0; i < catalog->clause_count; i++) {
+        const clause_t *clause = &catalog->clauses[i];
+        for (size_t m = 0; m < clause->map_count; m++) {
+            const char *ref = clause->maps_to[m];
+            const char *colon = strchr(ref, ':');
+            char id[128];
+            snprintf(id, sizeof id, "%.*s", (int) (colon - ref), ref);
+            bool loaded;
+            if (set_has_clause(set, catalog, id, colon + 1, &loaded))
+                continue;
+            char where[80];
+            snprintf(where, sizeof where, "/clauses/%zu/maps_to/%zu", clause->source_index, m);
+            if (!loaded)
+                diag_list_add(diags, DIAG_ERROR, catalog->origin, where, "load the target catalog too",
+                              "maps_to \"%s\": catalog \"%s\" is not loaded", ref, id);
+            else
+                diag_list_add(diags, DIAG_ERROR, catalog->origin, where, NULL,
+                              "maps_to \"%s\": catalog \"%s\" has no clause \"%s\"", ref, id, colon + 1);
+        }
+    }
 }
 
 /* Depth-first so a base is linked before what extends it. state: 0 new,

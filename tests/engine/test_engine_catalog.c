@@ -361,6 +361,54 @@ static void test_maps_to(void **state)
     catalog_set_destroy(&set);
 }
 
+/* A catalog with a compile error is never added, so nothing links it:
+   what needs the rest of the set (kinds, parents, extends, maps_to,
+   levels, attributes) is still linted against the set, so that one lint
+   run reports every error. */
+static void test_every_error_with_compile_errors(void **state)
+{
+    const char *broken = CATALOG_HEAD("x-2", KINDS)
+        "\"clauses\": ["
+        " {\"id\": \"1\", \"title\": \"t\", \"parent\": null, \"kind\": \"requirement\","
+        "  \"applies_if\": {\"var\": \"$unit.attributes.implants\"}, \"maps_to\": [\"base-1:9\", \"nope-1:1\"],"
+        "  \"checks\": [" CHECK("1/a", 1, "{\"substr\": [\"abc\", 1]}") ", "
+        CHECK("1/b", 2, "{\"some\": [{\"evidence\": \"calibration\"}, true]}") "]},"
+        " " CLAUSE("1.1", "\"9\"", CHECK("1.1/a", 3, "true")) "]}";
+    catalog_set_t *set = make_set(valid_catalog, NULL);
+    diag_list_t *diags = diag_list_new();
+    assert_int_equal(add_catalog(set, "broken.json", broken, diags), -1);
+    assert_true(find_diag(diags, DIAG_ERROR, "/clauses/0/checks/0/expr/substr", "unknown operator") >= 0);
+    assert_true(find_diag(diags, DIAG_ERROR, "/clauses/0/checks/1/expr/some/0/evidence",
+                          "unknown evidence kind \"calibration\"") >= 0);
+    assert_true(find_diag(diags, DIAG_ERROR, "/clauses/1/parent", "parent \"9\"") >= 0);
+    assert_true(find_diag(diags, DIAG_ERROR, "/clauses/0/maps_to/0", "has no clause \"9\"") >= 0);
+    assert_true(find_diag(diags, DIAG_ERROR, "/clauses/0/maps_to/1", "catalog \"nope-1\" is not loaded") >= 0);
+    assert_true(find_diag(diags, DIAG_WARNING, "/clauses/0/applies_if/var", "undeclared unit attribute") >= 0);
+    assert_true(find_diag(diags, DIAG_WARNING, "/levels/4", "no check evidences level 4") >= 0);
+    assert_int_equal(diag_list_errors(diags), 5);
+    diag_list_destroy(&diags);
+
+    /* extending a loaded base: its kinds and clauses count; a missing
+       base is reported, and the rest linted as if it extended nothing */
+    const char *extending = CATALOG_HEAD("x-3", "\"kinds\": {}, \"extends\": \"base-1\", ")
+        "\"clauses\": [" CLAUSE("4.9", "\"4\"", CHECK("4.9/a", 1, "{\"some\": [{\"evidence\": \"internal_audit\"}, true]}")
+        ", " CHECK("4.9/b", 2, "{\"nope\": 1}") ", " CHECK("4.9/c", 3, "{\"some\": [{\"evidence\": \"calibration\"}, true]}")) "]}";
+    diags = diag_list_new();
+    assert_int_equal(add_catalog(set, "extending.json", extending, diags), -1);
+    assert_true(find_diag(diags, DIAG_ERROR, "/clauses/0/checks/1/expr/nope", "unknown operator") >= 0);
+    assert_true(find_diag(diags, DIAG_ERROR, "/clauses/0/checks/2/expr/some/0/evidence", "\"calibration\"") >= 0);
+    assert_int_equal(diag_list_errors(diags), 2);
+    diag_list_destroy(&diags);
+    const char *orphan = CATALOG_HEAD("x-4", "\"kinds\": {}, \"extends\": \"gone-1\", ")
+        "\"clauses\": [" CLAUSE("4.9", "\"4\"", CHECK("4.9/a", 1, "{\"nope\": 1}")) "]}";
+    diags = diag_list_new();
+    assert_int_equal(add_catalog(set, "orphan.json", orphan, diags), -1);
+    assert_true(find_diag(diags, DIAG_ERROR, "/extends", "base catalog \"gone-1\" is not loaded") >= 0);
+    assert_true(find_diag(diags, DIAG_ERROR, "/clauses/0/parent", "parent \"4\"") >= 0);
+    diag_list_destroy(&diags);
+    catalog_set_destroy(&set);
+}
+
 static void test_kinds_json(void **state)
 {
     catalog_set_t *set = make_set(valid_catalog, controls_catalog, NULL);
@@ -419,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_extends),
         cmocka_unit_test(test_extends_errors),
         cmocka_unit_test(test_maps_to),
+        cmocka_unit_test(test_every_error_with_compile_errors),
         cmocka_unit_test(test_kinds_json),
         cmocka_unit_test(test_catalog_to_json),
         cmocka_unit_test(test_catalog_text_checks),
