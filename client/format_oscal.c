@@ -351,8 +351,7 @@ static char *id_list(build_t *b, const cJSON *ids)
 }
 
 /* The evidence items a check rests on (and the expired ones it skipped). */
-static void add_relevant_evidence(build_t *b, cJSON *observation, const cJSON *check,
-                                  const char *unit)
+static void add_relevant_evidence(build_t *b, cJSON *observation, const cJSON *check)
 {
     cJSON *evidence = add_array(b, observation, "relevant-evidence");
     static const char *const lists[] = { "evidence", "expired" };
@@ -363,9 +362,9 @@ static void add_relevant_evidence(build_t *b, cJSON *observation, const cJSON *c
                 continue;
             cJSON *item = push_object(b, evidence);
             add_owned(b, item, "description",
-                      aprintf(b, "Evidence item %s of the bundle of unit %s%s", id->valuestring,
-                              unit, list == 0 ? "." : ": expired before the assessment date, "
-                                                      "so not counted."));
+                      aprintf(b, "Evidence item %s%s", id->valuestring,
+                              list == 0 ? "." : ": expired before the assessment date, so "
+                                                "not counted."));
             cJSON *props = add_array(b, item, "props");
             add_prop(b, props, "evidence-id", id->valuestring, NULL);
             if (list == 1)
@@ -384,7 +383,6 @@ static void add_observation(build_t *b, cJSON *observations, const cJSON *assess
 {
     const char *check_id = get_string(check, "id");
     const char *status = get_string(check, "status");
-    const char *unit = get_string(assessment, "unit");
     const cJSON *finding = find_finding(cJSON_GetObjectItemCaseSensitive(assessment, "findings"),
                                         check_id);
     make_uuid(b, uuid_out, "observation", key, check_id);
@@ -415,7 +413,6 @@ static void add_observation(build_t *b, cJSON *observations, const cJSON *assess
 
     cJSON *props = add_array(b, observation, "props");
     add_prop(b, props, "check", check_id, NULL);
-    add_prop(b, props, "clause", get_string(check, "clause"), NULL);
     add_prop(b, props, "status", status, NULL);
     add_prop_item(b, props, "level", level_item, NULL);
     add_prop(b, props, "severity", get_string(check, "severity"), NULL);
@@ -429,7 +426,7 @@ static void add_observation(build_t *b, cJSON *observations, const cJSON *assess
     cJSON *subject = push_object(b, subjects);
     add_string(b, subject, "subject-uuid", party_uuid);
     add_string(b, subject, "type", "party");
-    add_relevant_evidence(b, observation, check, unit);
+    add_relevant_evidence(b, observation, check);
     add_string(b, observation, "collected", collected);
 }
 
@@ -462,7 +459,7 @@ static void add_finding(build_t *b, cJSON *findings, const cJSON *assessment,
         if (strcmp(get_string(item, "clause"), id) != 0)
             continue;
         char *evidence = id_list(b, cJSON_GetObjectItemCaseSensitive(item, "evidence"));
-        appendf(b, &description, "\n- %s (%s): %s Evidence: %s.", get_string(item, "check"),
+        appendf(b, &description, "\n- %s (%s): %s; evidence: %s", get_string(item, "check"),
                 get_string(item, "severity"), get_string(item, "text"),
                 evidence ? evidence : "none");
         free(evidence);
