@@ -163,9 +163,84 @@ static void test_parse_names_unit_and_errors(void **state)
     inputs_free(&inputs);
 }
 
+/* A CSV manifest: columns in any order, quoted fields (commas, doubled
+   quotes), paths relative to the manifest, per-row standards normalised
+   to a comma list, blank lines skipped, the unit id checked on parse. */
+static void test_csv_manifest(void **state)
+{
+    write_file("units/m.csv",
+               "\xef\xbb\xbf" "bundle, Standards ,unit_id,note\r\n"
+               "a.json,\"iso9001-2015, iso13485-2016\",unit-a,\"say \"\"hi\"\", twice\"\r\n"
+               "\r\n"
+               "sub/c.json,,unit-a,\n"
+               "b.json,iso9001-2015;iatf16949-2016,other-unit,x\n");
+    char path[512];
+    snprintf(path, sizeof path, "%s/units/m.csv", folder);
+    const char *args[] = { path };
+    inputs_t inputs = { 0 };
+    FILE *quiet = fopen("/dev/null", "w");
+    assert_int_equal(inputs_collect(&inputs, args, 1, quiet), 0);
+    fclose(quiet);
+    assert_int_equal(inputs.count, 3);
+    assert_string_equal(relative(&inputs.items[0]), "units/a.json");
+    assert_string_equal(inputs.items[0].standards, "iso9001-2015,iso13485-2016");
+    assert_string_equal(inputs.items[0].expected_unit, "unit-a");
+    assert_string_equal(relative(&inputs.items[1]), "units/sub/c.json");
+    assert_null(inputs.items[1].standards);
+    assert_string_equal(inputs.items[2].standards, "iso9001-2015,iatf16949-2016");
+    char source[600];
+    snprintf(source, sizeof source, "%s:4", path);
+    assert_string_equal(inputs.items[1].source, source);
+
+    char *messages = NULL;
+    size_t size = 0;
+    FILE *err = open_memstream(&messages, &size);
+    bundle_t *bundle = input_parse(&inputs.items[0], NULL, false, err, NULL, NULL);
+    assert_non_null(bundle);
+    bundle_destroy(&bundle);
+    bundle = input_parse(&inputs.items[2], NULL, false, err, NULL, NULL);
+    assert_null(bundle);
+    fclose(err);
+    assert_non_null(strstr(messages, "unit_id 'other-unit' is not the bundle's unit.id 'unit-a'"));
+    snprintf(source, sizeof source, "%s:5:", path);
+    assert_non_null(strstr(messages, source));
+    free(messages);
+    inputs_free(&inputs);
+}
+
+static void test_csv_manifest_problems(void **state)
+{
+    static const struct { const char *text; const char *message; } cases[] = {
+        { "unit,standards\nunit-a,iso9001-2015\n", ":1: a manifest needs a header row" },
+        { "unit_id,bundle\nunit-a,missing.json\n", ":2: bundle " },
+        { "unit_id,bundle\n,a.json\n", ":2: unit_id is empty" },
+        { "unit_id,bundle\nunit-a,sub\n", ":2: bundle " },
+        { "unit_id,bundle\nunit-a,\"a.json\n", ":2: a quoted field is not closed" },
+        { "unit_id,bundle\n\n", "lists no bundles" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_file("units/bad.csv", cases[i].text);
+        char path[512];
+        snprintf(path, sizeof path, "%s/units/bad.csv", folder);
+        const char *args[] = { path };
+        inputs_t inputs = { 0 };
+        char *messages = NULL;
+        size_t size = 0;
+        FILE *err = open_memstream(&messages, &size);
+        assert_int_equal(inputs_collect(&inputs, args, 1, err), 1);
+        fclose(err);
+        if (!strstr(messages, cases[i].message))
+            fail_msg("case %zu: expected '%s' in '%s'", i, cases[i].message, messages);
+        free(messages);
+        inputs_free(&inputs);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_manifest),
+        cmocka_unit_test(test_csv_manifest_problems),
         cmocka_unit_test(test_folder_walk_sorted),
         cmocka_unit_test(test_json_lines),
         cmocka_unit_test(test_problems_counted),
