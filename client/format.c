@@ -265,6 +265,9 @@ struct _format_t {
     format_export_t *export;
     /* json, table: evidence serving several standards (see above) */
     reuse_t reuse;
+    /* table: the assessors' overrides that apply, a line each */
+    buffer_t overrides;
+    size_t override_count;
 };
 
 int format_kind_parse(const char *name, format_kind_t *kind)
@@ -325,6 +328,7 @@ void format_destroy(format_t **self_p)
     free(self->rows);
     free(self->assessments.data);
     free(self->jobs.data);
+    free(self->overrides.data);
     format_export_destroy(&self->export);
     reuse_free(&self->reuse);
     free(self);
@@ -456,7 +460,27 @@ cJSON *format_jsonl_object(const cJSON *assessment)
             return NULL;
         }
     }
+    /* Assessors' overrides that apply, beside the machine verdict (only
+       from `assay results`, and only when there are some). */
+    const cJSON *overrides = cJSON_GetObjectItemCaseSensitive(assessment, "overrides");
+    if (cJSON_GetArraySize(overrides) > 0
+        && !cJSON_AddItemToObject(object, "overrides", cJSON_Duplicate(overrides, true))) {
+        cJSON_Delete(object);
+        return NULL;
+    }
     return object;
+}
+
+/* The override of a clause in an assessment's "overrides", or NULL. */
+static const cJSON *clause_override(const cJSON *assessment, const char *clause_id)
+{
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(assessment, "overrides")) {
+        const char *clause = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, "clause"));
+        if (clause && strcmp(clause, clause_id) == 0)
+            return entry;
+    }
+    return NULL;
 }
 
 /* ---- per format ----------------------------------------------------------- */
@@ -531,13 +555,26 @@ static int add_table_row(format_t *self, const cJSON *assessment)
     const cJSON *minor = cJSON_GetObjectItemCaseSensitive(assessment, "minor_nc");
     self->major += cJSON_IsNumber(major) && major->valuedouble > 0 ? (size_t) major->valuedouble : 0;
     self->minor += cJSON_IsNumber(minor) && minor->valuedouble > 0 ? (size_t) minor->valuedouble : 0;
-    return 0;
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(assessment, "overrides")) {
+        char line[1024];
+        const char *expires = get_string(entry, "expires");
+        snprintf(line, sizeof line, "  %s  %s  %s: machine %s, assessor %s (by %s%s%s)\n",
+                 get_string(assessment, "unit"), get_string(assessment, "standard"),
+                 get_string(entry, "clause"), get_string(entry, "machine_status"),
+                 get_string(entry, "status"), get_string(entry, "by"),
+                 *expires ? ", until " : "", expires);
+        buffer_puts(&self->overrides, line);
+        self->override_count++;
+    }
+    return self->overrides.failed ? -1 : 0;
 }
 
-#define CSV_COLUMNS 15
+#define CSV_COLUMNS 17
 static const char *const csv_headers[CSV_COLUMNS] = {
     "unit", "org", "standard", "edition", "as_of", "clause", "parent", "title",
-    "applicable", "assessed", "level", "status", "major", "minor", "observations"
+    "applicable", "assessed", "level", "status", "major", "minor", "observations",
+    "override_status", "override_by"
 };
 
 static void csv_row(format_t *self, const char *const cells[CSV_COLUMNS])
@@ -590,6 +627,11 @@ static int add_csv_rows(format_t *self, const cJSON *assessment)
         snprintf(text[12], sizeof text[12], "%d", major);
         snprintf(text[13], sizeof text[13], "%d", minor);
         snprintf(text[14], sizeof text[14], "%d", observations);
+        /* status is the machine verdict; an assessor's, when one applies,
+           stands beside it. */
+        const cJSON *override = clause_override(assessment, clause_id);
+        scalar_text(cJSON_GetObjectItemCaseSensitive(override, "status"), text[15], sizeof text[15]);
+        scalar_text(cJSON_GetObjectItemCaseSensitive(override, "by"), text[16], sizeof text[16]);
         const char *cells[CSV_COLUMNS];
         for (int column = 0; column < CSV_COLUMNS; column++)
             cells[column] = text[column];
@@ -680,6 +722,10 @@ static void print_table(format_t *self)
             "%zu major NC, %zu minor NC\n", self->row_count, self->row_count == 1 ? "" : "s",
             self->ready, self->conditional, self->not_ready, self->not_applicable, self->major,
             self->minor);
+    if (self->override_count)
+        fprintf(self->out, "%zu clause verdict%s overridden by assessors (the counts above are "
+                "the machine's):\n%s", self->override_count,
+                self->override_count == 1 ? "" : "s", self->overrides.data);
 }
 
 int format_finish(format_t *self)

@@ -117,15 +117,15 @@ static void test_csv(void **state)
     char *text = render(FORMAT_CSV, NULL);
     assert_string_equal(text,
         "unit,org,standard,edition,as_of,clause,parent,title,applicable,assessed,level,status,"
-        "major,minor,observations\n"
+        "major,minor,observations,override_status,override_by\n"
         "acme-stuttgart,acme,iso13485-2016,2016,2026-11-01,8.2,8,\"Monitoring, \"\"measurement\"\"\","
-        "true,true,2.5,major_nc,0,0,0\n"
+        "true,true,2.5,major_nc,0,0,0,,\n"
         "acme-stuttgart,acme,iso13485-2016,2016,2026-11-01,8.2.4,8.2,Internal audit,"
-        "true,true,2,major_nc,1,0,1\n"
+        "true,true,2,major_nc,1,0,1,,\n"
         "acme-stuttgart,acme,iso13485-2016,2016,2026-11-01,7.5.7,7.5,Sterilization,"
-        "false,false,,not_applicable,0,0,0\n"
+        "false,false,,not_applicable,0,0,0,,\n"
         "acme-stuttgart,acme,iso9001-2015,2015,2026-11-01,9.2,9,Internal audit,"
-        "true,true,4,conformant,0,0,0\n");
+        "true,true,4,conformant,0,0,0,,\n");
     free(text);
 }
 
