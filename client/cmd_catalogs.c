@@ -201,9 +201,10 @@ static int lint(const args_t *args, bool json)
     } else if (errors)
         printf("%s: %zu error%s, %zu warning%s\n", path, errors, errors == 1 ? "" : "s",
                warnings, warnings == 1 ? "" : "s");
+    else if (warnings)
+        printf("%s: ok, %zu warning%s\n", path, warnings, warnings == 1 ? "" : "s");
     else
-        printf("%s: ok%s%zu warning%s\n", path, warnings ? ", " : "", warnings,
-               warnings == 1 ? "" : "s");
+        printf("%s: ok\n", path);
     diag_list_destroy(&diags);
     catalog_set_destroy(&catalogs);
     return errors ? EXIT_USAGE : EXIT_DONE;

@@ -145,7 +145,8 @@ static void reuse_flush(reuse_t *self)
 {
     if (self->standard_count >= 2) {
         self->multi = true;
-        qsort(self->cites, self->cite_count, sizeof *self->cites, reuse_compare);
+        if (self->cite_count > 1)   /* qsort(NULL, 0, ...) is undefined */
+            qsort(self->cites, self->cite_count, sizeof *self->cites, reuse_compare);
         size_t reused = 0;
         for (size_t i = 0, end; i < self->cite_count; i = end) {
             for (end = i; end < self->cite_count && strcmp(self->cites[end].id, self->cites[i].id) == 0; end++)
