@@ -169,7 +169,17 @@ b = docs[("medtech-lyon-audit-overdue", "iso9001-2015")]
 assert [o["clause"] for o in b["overrides"]] == ["9.2.1"], b.get("overrides")
 assert "overrides" not in docs[("alpenmed-innsbruck-certified", "iso13485-2016")]
 '
-assay results "$job_b" --format jsonl >/dev/null || fail "results jsonl of the job"
+assay results "$job_b" --format jsonl >"$WORK/results.jsonl" || fail "results jsonl of the job"
+grep '"standard":"iso13485-2016"' "$WORK/results.jsonl" | grep -q '"overrides":\[{"id":[0-9]*,"clause":"8.2.4","status":"minor_nc","machine_status":"minor_nc"' ||
+  fail "jsonl lacks the override: $(cat "$WORK/results.jsonl")"
+assay results hist-b >"$WORK/results.table" || fail "results table"
+grep -q "$UNIT  iso13485-2016  8.2.4: machine minor_nc, assessor minor_nc (by B. Lead)" "$WORK/results.table" ||
+  fail "the results table does not show the override: $(cat "$WORK/results.table")"
+assay results hist-b --format csv >"$WORK/results.csv" || fail "results csv"
+head -n 1 "$WORK/results.csv" | grep -q ',status,major,minor,observations,override_status,override_by$' ||
+  fail "csv header: $(head -n 1 "$WORK/results.csv")"
+grep -q "^$UNIT,.*,iso9001-2015,.*,9.2.1,9.2,.*,conformant,0,0,[0-9]*,minor_nc,A. Auditor$" "$WORK/results.csv" ||
+  fail "csv does not show 9.2.1's override beside its machine verdict"
 
 log "assay overrides lists the trail"
 assay overrides hist-b --format json >"$WORK/overrides.json" || fail "overrides --format json"
