@@ -238,7 +238,8 @@ static int add_titles(report_t *self, const cJSON *assessment)
         if (!entry || !cJSON_AddStringToObject(entry, "edition",
                                                string_or(assessment, "edition", ""))
             || !cJSON_AddArrayToObject(entry, "catalogs")
-            || !cJSON_AddObjectToObject(entry, "clauses"))
+            || !cJSON_AddObjectToObject(entry, "clauses")
+            || !cJSON_AddObjectToObject(entry, "checks"))
             return -1;
     }
     cJSON *catalogs = cJSON_GetObjectItemCaseSensitive(entry, "catalogs");
@@ -278,33 +279,119 @@ static const cJSON *check_named(const cJSON *assessment, const char *id)
     return NULL;
 }
 
-/* The findings of one clause, with what the check adds (status, message,
-   expired items). */
-static cJSON *clause_findings(const cJSON *assessment, const char *clause_id)
+/* Evidence ids listed per check; the rest are counted (all of them are in
+   `assay results --format json`). */
+#define EVIDENCE_SHOWN 10
+
+/* The first EVIDENCE_SHOWN ids of a list, joined by ", "; *more is how
+   many were left out. NULL when out of memory. */
+static char *join_ids(const cJSON *ids, int *more)
 {
-    static const char *const finding_keys[] = { "check", "severity", "text", "evidence" };
-    static const char *const check_keys[] = { "status", "message", "expired" };
+    text_t text = { 0 };
+    int shown = 0;
+    *more = 0;
+    const cJSON *id;
+    cJSON_ArrayForEach(id, ids) {
+        const char *value = cJSON_GetStringValue(id);
+        if (!value)
+            continue;
+        if (shown == EVIDENCE_SHOWN) {
+            (*more)++;
+            continue;
+        }
+        if (shown++)
+            put_text(&text, ", ");
+        put_text(&text, value);
+    }
+    if (text.failed) {
+        free(text.data);
+        return NULL;
+    }
+    return text.data ? text.data : strdup("");
+}
+
+/* Add the ids as a joined string (and "NAME_more" when some were left out);
+   nothing for an empty list. */
+static bool add_ids(cJSON *to, const char *name, const cJSON *ids)
+{
+    if (cJSON_GetArraySize(ids) == 0)
+        return true;
+    int more = 0;
+    char *joined = join_ids(ids, &more);
+    if (!joined)
+        return false;
+    bool ok = cJSON_AddStringToObject(to, name, joined) != NULL;
+    free(joined);
+    if (ok && more > 0) {
+        char key[32];
+        snprintf(key, sizeof key, "%s_more", name);
+        ok = cJSON_AddNumberToObject(to, key, more) != NULL;
+    }
+    return ok;
+}
+
+/* The findings of one clause (its failing checks), compact: {check,
+   evidence ("A, B"), evidence_more, expired, expired_more, message, error},
+   or only the check id (a string) when the check found nothing at all, as
+   most do for a unit the standard does not fit. Each check's text and
+   severity go once into `texts` (per standard). */
+static cJSON *clause_findings(cJSON *texts, const cJSON *assessment, const char *clause_id)
+{
     cJSON *findings = cJSON_CreateArray();
     if (!findings)
         return NULL;
     const cJSON *finding;
     cJSON_ArrayForEach(finding, get(assessment, "findings")) {
-        if (!equal(string_of(finding, "clause"), clause_id))
+        const char *check_id = string_of(finding, "check");
+        if (!check_id || !equal(string_of(finding, "clause"), clause_id))
             continue;
+        if (!cJSON_GetObjectItemCaseSensitive(texts, check_id)) {
+            cJSON *text = cJSON_AddObjectToObject(texts, check_id);
+            if (!text || !cJSON_AddStringToObject(text, "text", string_or(finding, "text", ""))
+                || !cJSON_AddStringToObject(text, "severity",
+                                            string_or(finding, "severity", ""))) {
+                cJSON_Delete(findings);
+                return NULL;
+            }
+        }
+        const cJSON *check = check_named(assessment, check_id);
+        const char *message = string_of(check, "message");
+        bool error = equal(string_of(check, "status"), "error");
+        if (cJSON_GetArraySize(get(finding, "evidence")) == 0
+            && cJSON_GetArraySize(get(check, "expired")) == 0 && !(message && *message)
+            && !error) {
+            cJSON *bare = cJSON_CreateString(check_id);
+            if (!bare || !cJSON_AddItemToArray(findings, bare)) {
+                cJSON_Delete(bare);
+                cJSON_Delete(findings);
+                return NULL;
+            }
+            continue;
+        }
         cJSON *copy = cJSON_CreateObject();
         if (!copy || !cJSON_AddItemToArray(findings, copy)) {
             cJSON_Delete(copy);
             cJSON_Delete(findings);
             return NULL;
         }
-        if (!copy_members(copy, finding, finding_keys, 4)
-            || !copy_members(copy, check_named(assessment, string_of(finding, "check")),
-                             check_keys, 3)) {
+        if (!cJSON_AddStringToObject(copy, "check", check_id)
+            || !add_ids(copy, "evidence", get(finding, "evidence"))
+            || !add_ids(copy, "expired", get(check, "expired"))
+            || (message && *message && !cJSON_AddStringToObject(copy, "message", message))
+            || (error && !cJSON_AddTrueToObject(copy, "error"))) {
             cJSON_Delete(findings);
             return NULL;
         }
     }
     return findings;
+}
+
+/* The check id of a finding as clause_findings keeps it. */
+static const char *finding_check(const cJSON *finding)
+{
+    if (cJSON_IsString(finding))
+        return finding->valuestring;
+    return string_or(finding, "check", "");
 }
 
 static bool is_nonconformity(const char *status)
@@ -364,7 +451,7 @@ static cJSON *overrides_of(const cJSON *assessment)
     return overrides;
 }
 
-static cJSON *entry_of(const cJSON *assessment)
+static cJSON *entry_of(cJSON *texts, const cJSON *assessment)
 {
     static const char *const keys[] = {
         "unit", "unit_name", "org", "standard", "edition", "as_of", "maturity",
@@ -405,7 +492,7 @@ static cJSON *entry_of(const cJSON *assessment)
                 cJSON_Delete(nc);
                 goto failed;
             }
-            cJSON *findings = clause_findings(assessment, id);
+            cJSON *findings = clause_findings(texts, assessment, id);
             if (!findings || !cJSON_AddItemToObject(nc, "findings", findings)) {
                 cJSON_Delete(findings);
                 goto failed;
@@ -432,7 +519,10 @@ int report_add_assessment(report_t *self, const cJSON *assessment)
         return -1;
     if (add_titles(self, assessment) != 0)
         return -1;
-    cJSON *entry = entry_of(assessment);
+    cJSON *texts = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(self->standards, string_of(assessment, "standard")),
+        "checks");
+    cJSON *entry = entry_of(texts, assessment);
     if (!entry || !cJSON_AddItemToArray(self->entries, entry)) {
         cJSON_Delete(entry);
         return -1;
@@ -668,30 +758,19 @@ static void unit_label(text_t *out, const cJSON *entry)
         emit(out, "<span class=\"id\">%h</span>", unit);
 }
 
-/* Evidence ids listed per check; the rest are counted (all of them are in
-   `assay results --format json`). */
-#define EVIDENCE_SHOWN 10
-
-/* A list of evidence ids as code, or `none` in words. */
-static void evidence_list(text_t *out, const cJSON *ids, const char *none)
+/* Joined evidence ids as code (with how many more), or `none` in words. */
+static void evidence_list(text_t *out, const cJSON *finding, const char *name, const char *none)
 {
-    size_t count = (size_t) cJSON_GetArraySize(ids);
-    if (count == 0) {
+    const char *ids = string_of(finding, name);
+    if (!ids || !*ids) {
         emit(out, "<span class=\"muted\">%h</span>", none);
         return;
     }
-    size_t shown = 0;
-    const cJSON *id;
-    emit(out, "<code>");
-    cJSON_ArrayForEach(id, ids) {
-        const char *text = cJSON_GetStringValue(id);
-        if (!text || shown == EVIDENCE_SHOWN)
-            continue;
-        emit(out, "%s%h", shown++ ? ", " : "", text);
-    }
-    emit(out, "</code>");
-    if (count > shown)
-        emit(out, " <span class=\"note\">and %z more</span>", count - shown);
+    char key[32];
+    snprintf(key, sizeof key, "%s_more", name);
+    emit(out, "<code>%h</code>", ids);
+    if (number_of(finding, key) > 0)
+        emit(out, " <span class=\"note\">and %n more</span>", number_of(finding, key));
 }
 
 /* ---- rendering: the sections --------------------------------------------------- */
@@ -1324,17 +1403,16 @@ static void render_nc(page_t *page, const nc_ref_t *ref)
     size_t shown = 0;
     const cJSON *finding;
     cJSON_ArrayForEach(finding, get(nc, "findings")) {
-        const cJSON *expired = get(finding, "expired");
+        bool expired = string_of(finding, "expired") != NULL;
         const char *message = string_of(finding, "message");
         emit(out, "%s<span class=\"id\">%h</span> ", shown ? "<br>" : "",
-             string_or(finding, "check", ""));
-        if (equal(string_of(finding, "status"), "error"))
+             finding_check(finding));
+        if (cJSON_IsTrue(get(finding, "error")))
             emit(out, "<span class=\"badge major\">error</span> ");
-        evidence_list(out, get(finding, "evidence"),
-                      cJSON_GetArraySize(expired) ? "no current item" : "no item found");
-        if (cJSON_GetArraySize(expired) > 0) {
+        evidence_list(out, finding, "evidence", expired ? "no current item" : "no item found");
+        if (expired) {
             emit(out, " <span class=\"note\">expired</span> ");
-            evidence_list(out, expired, "");
+            evidence_list(out, finding, "expired", "");
         }
         if (message && *message)
             emit(out, " <span class=\"note\">%h</span>", message);
@@ -1352,12 +1430,9 @@ static bool nc_bare(const cJSON *nc)
     if (get(nc, "override"))
         return false;
     const cJSON *finding;
-    cJSON_ArrayForEach(finding, get(nc, "findings")) {
-        const char *message = string_of(finding, "message");
-        if (cJSON_GetArraySize(get(finding, "evidence")) > 0
-            || cJSON_GetArraySize(get(finding, "expired")) > 0 || (message && *message))
+    cJSON_ArrayForEach(finding, get(nc, "findings"))
+        if (!cJSON_IsString(finding))
             return false;
-    }
     return true;
 }
 
@@ -1373,8 +1448,8 @@ static bool nc_same(const cJSON *a, const cJSON *b)
     if (count != cJSON_GetArraySize(findings_b))
         return false;
     for (int i = 0; i < count; i++)
-        if (!equal(string_of(cJSON_GetArrayItem(findings_a, i), "check"),
-                   string_of(cJSON_GetArrayItem(findings_b, i), "check")))
+        if (!equal(finding_check(cJSON_GetArrayItem(findings_a, i)),
+                   finding_check(cJSON_GetArrayItem(findings_b, i))))
             return false;
     return true;
 }
@@ -1411,16 +1486,47 @@ static void render_bare(page_t *page, const nc_ref_t *refs, size_t count, bool *
         const cJSON *finding;
         cJSON_ArrayForEach(finding, get(nc, "findings"))
             emit(out, "%s<span class=\"id\">%h</span>", shown++ ? ", " : "",
-                 string_or(finding, "check", ""));
+                 finding_check(finding));
         emit(out, "%s<span class=\"muted\">no item found</span></td></tr>\n",
              shown ? ": " : "");
     }
 }
 
+/* Units of a clause group shown with their evidence; beyond that the
+   group names the rest (a batch of thousands stays a page a browser
+   opens). */
+#define NC_DETAILS 50
+
+/* The units of a clause group beyond NC_DETAILS whose checks found
+   something: named, with where their evidence is. */
+static void render_more(page_t *page, const nc_ref_t *refs, size_t count, bool *done,
+                        size_t more)
+{
+    text_t *out = &page->out;
+    const char *batch = page->options && page->options->batch ? page->options->batch : "BATCH";
+    emit(out, "<tr class=\"nc more\" data-units=\"%z\"><td colspan=\"4\"><span class=\"note\">"
+              "%z more units with this nonconformity (their evidence: <code>assay results "
+              "%h --format json</code>):</span> ",
+         more, more, batch);
+    size_t listed = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (done[i] || nc_bare(refs[i].nc))
+            continue;
+        done[i] = true;
+        bool major = equal(string_of(refs[i].nc, "status"), "major_nc");
+        emit(out, "%s<a href=\"#unit-%h\">%h</a> <span class=\"note\">(%s)</span>",
+             listed++ ? ", " : "", refs[i].row->unit, refs[i].row->unit,
+             major ? "major" : "minor");
+    }
+    emit(out, "</td></tr>\n");
+}
+
 /* The checks that failed within one clause group, once each, with how many
    of the group's units failed them: what is missing. */
-static void render_missing(page_t *page, const nc_ref_t *refs, size_t count)
+static void render_missing(page_t *page, const char *standard, const nc_ref_t *refs,
+                           size_t count)
 {
+    const cJSON *texts = get(standard_info(page, standard), "checks");
     text_t *out = &page->out;
     size_t capacity = 1;
     for (size_t i = 0; i < count; i++)
@@ -1437,9 +1543,9 @@ static void render_missing(page_t *page, const nc_ref_t *refs, size_t count)
     for (size_t i = 0; i < count; i++) {
         const cJSON *finding;
         cJSON_ArrayForEach(finding, get(refs[i].nc, "findings")) {
-            const char *check = string_or(finding, "check", "");
+            const char *check = finding_check(finding);
             size_t at = 0;
-            while (at < seen_count && !equal(string_or(seen[at], "check", ""), check))
+            while (at < seen_count && !equal(finding_check(seen[at]), check))
                 at++;
             if (at == seen_count)
                 seen[seen_count++] = finding;
@@ -1448,11 +1554,13 @@ static void render_missing(page_t *page, const nc_ref_t *refs, size_t count)
     }
     emit(out, "<ul class=\"checks\">");
     for (size_t i = 0; i < seen_count; i++) {
-        const char *severity = string_or(seen[i], "severity", "");
+        const char *check = finding_check(seen[i]);
+        const cJSON *text = cJSON_GetObjectItemCaseSensitive(texts, check);
+        const char *severity = string_or(text, "severity", "");
         emit(out, "<li><span class=\"badge %s\">%h</span> %h <span class=\"id\">%h</span> "
                   "<span class=\"note\">&middot; failed by %z unit%s</span></li>",
-             severity_class(severity), severity, string_or(seen[i], "text", ""),
-             string_or(seen[i], "check", ""), units[i], units[i] == 1 ? "" : "s");
+             severity_class(severity), severity, string_or(text, "text", ""), check, units[i],
+             units[i] == 1 ? "" : "s");
     }
     emit(out, "</ul>\n");
     free(seen);
@@ -1519,7 +1627,7 @@ static void render_nonconformities(page_t *page)
             if (end - first - major)
                 emit(out, " <span class=\"badge minor\">%z minor</span>", end - first - major);
             emit(out, "</summary>\n");
-            render_missing(page, refs + first, end - first);
+            render_missing(page, standard, refs + first, end - first);
             emit(out, "<div class=\"scroll\"><table>\n<tr><th>Unit</th><th>Status</th>"
                       "<th class=\"num\">Level</th><th>Failed checks: the evidence that "
                       "decided them</th></tr>\n");
@@ -1528,11 +1636,17 @@ static void render_nonconformities(page_t *page)
                 out->failed = true;
                 break;
             }
+            size_t detailed = 0, more = 0;
             for (size_t i = first; i < end; i++)
                 if (!nc_bare(refs[i].nc)) {
-                    render_nc(page, &refs[i]);
-                    done[i - first] = true;
+                    if (detailed++ < NC_DETAILS) {
+                        render_nc(page, &refs[i]);
+                        done[i - first] = true;
+                    } else
+                        more++;
                 }
+            if (more)
+                render_more(page, refs + first, end - first, done, more);
             render_bare(page, refs + first, end - first, done);
             free(done);
             emit(out, "</table></div></details>\n");
