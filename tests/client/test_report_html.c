@@ -284,6 +284,36 @@ static void test_overrides(void **state)
     report_destroy(&report);
 }
 
+/* A clause many units fail: the first 50 (by unit id) with their
+   evidence, the rest named in one row. */
+static void test_many_units_per_clause(void **state)
+{
+    (void) state;
+    report_t *report = report_new();
+    assert_non_null(report);
+    for (int i = 0; i < 55; i++) {
+        cJSON *document = parse_quoted(doc_u1_s1);
+        char unit[16];
+        snprintf(unit, sizeof unit, "m%02d", i);
+        cJSON_ReplaceItemInObjectCaseSensitive(document, "unit", cJSON_CreateString(unit));
+        assert_int_equal(report_add_assessment(report, document), 0);
+        cJSON_Delete(document);
+    }
+    char *html = report_html(report, NULL);
+    assert_non_null(html);
+    assert_non_null(strstr(html, "<rect class=\"cell\" data-unit=\"m54\""));
+    /* Two clauses (4.1, 4.2): 50 rows each with evidence, then one row
+       naming the other 5. */
+    assert_int_equal(occurrences(html, "<tr class=\"nc\" data-unit="), 100);
+    assert_int_equal(occurrences(html, "<tr class=\"nc more\" data-units=\"5\">"), 2);
+    assert_non_null(strstr(html, "<tr class=\"nc\" data-unit=\"m49\">"));
+    assert_null(strstr(html, "<tr class=\"nc\" data-unit=\"m50\">"));
+    assert_non_null(strstr(html, "<a href=\"#unit-m54\">m54</a>"));
+    assert_non_null(strstr(html, "failed by 55 units"));
+    free(html);
+    report_destroy(&report);
+}
+
 static void test_empty_report(void **state)
 {
     (void) state;
@@ -312,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_jobs_without_results),
         cmocka_unit_test(test_no_network),
         cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_many_units_per_clause),
         cmocka_unit_test(test_empty_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
