@@ -15,9 +15,12 @@
                       (class "cell na" when the clause does not apply)
       radar charts    per unit and standard, an SVG polygon over the
                       standard's top-level clauses (<svg class="radar">)
-      nonconformities per standard and clause: each unit with that NC, the
-                      failing checks (what is missing), the evidence that
-                      decided them and the items skipped as expired
+      nonconformities per standard and clause: the failing checks (what is
+                      missing, their texts once), then each unit with that
+                      NC, the evidence that decided each failed check and
+                      the items skipped as expired (the first 10 ids of
+                      each; up to 50 units per clause in detail, the rest
+                      named; units whose checks found nothing share a row)
       overrides       the assessors' active decisions (when the documents
                       carry "overrides", as the broker appends them), each
                       beside the machine verdict, which stays; an NC row
