@@ -182,4 +182,7 @@ log "report to stdout"
 assay report report >"$WORK/stdout.html" 2>/dev/null || fail "assay report to stdout failed"
 assert_eq "$(grep -o '<rect class="cell' "$WORK/stdout.html" | wc -l)" "$expected_cells" \
   "heatmap cells in the report on stdout"
-log "passed"
+# Passed: keep the report and its screenshot, drop the bulk.
+rm -rf "$WORK/chromium-profile" "$WORK/xdg" "$WORK/xdg-cache" "$WORK/dom.html" \
+  "$WORK/stdout.html" "$WORK/results.json" "$WORK/units"
+log "passed (report and screenshot kept: $html, $shot)"
