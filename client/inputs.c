@@ -215,15 +215,35 @@ static int add_whole(inputs_t *self, const char *path, FILE *err)
 
 /* ---- CSV manifests ------------------------------------------------------ */
 
+static void free_fields(char **fields, int count);
+
+static int csv_record_fields(const char **cursor, const char *stop, char ***fields, int *count,
+                             size_t *line);
+
 /* One CSV record (RFC 4180: quoted fields may hold commas, doubled quotes
-   and line breaks) from *cursor; fields are added to `fields` (owned by
-   the caller). Returns the number of fields, or -1 for a quote left open.
-   *line counts the lines consumed. */
+   and line breaks) from *cursor into *fields (caller frees with
+   free_fields). Returns the number of fields, or -1 for a quote left open
+   (or no memory), with nothing left to free. *line counts the lines
+   consumed. */
 static int csv_record(const char **cursor, const char *stop, char ***fields, size_t *line)
+{
+    int count = 0;
+    *fields = NULL;
+    if (csv_record_fields(cursor, stop, fields, &count, line) != 0) {
+        free_fields(*fields, count);
+        *fields = NULL;
+        return -1;
+    }
+    return count;
+}
+
+static int csv_record_fields(const char **cursor, const char *stop, char ***fields, int *count_p,
+                             size_t *line)
 {
     const char *at = *cursor;
     int count = 0;
     bool more = true;
+    /* On failure *count_p says how many fields the caller must free. */
     while (more) {
         size_t capacity = 64, length = 0;
         char *field = malloc(capacity);
@@ -276,6 +296,7 @@ static int csv_record(const char **cursor, const char *stop, char ***fields, siz
         }
         *fields = grown;
         (*fields)[count++] = field;
+        *count_p = count;
         if (at < stop && *at == ',') {
             at++;
             more = true;
@@ -287,7 +308,7 @@ static int csv_record(const char **cursor, const char *stop, char ***fields, siz
         at++;
     (*line)++;
     *cursor = at;
-    return count;
+    return 0;
 }
 
 static void free_fields(char **fields, int count)
