@@ -97,7 +97,8 @@ static void change_text(const cJSON *item, char out[32])
     }
     char number[32];
     format_number(item->valuedouble, number);
-    snprintf(out, 32, "%s%s", item->valuedouble > 0 && strcmp(number, "0") != 0 ? "+" : "",
+    /* %.30s: the sign and the number fit the 32 bytes (-O2 checks). */
+    snprintf(out, 32, "%s%.30s", item->valuedouble > 0 && strcmp(number, "0") != 0 ? "+" : "",
              number);
 }
 
