@@ -295,6 +295,32 @@ static void worker_failed(broker_t *self, worker_t *worker, assay_msg_t *msg)
     job_requeue(self, job, assay_msg_text(msg), delay, REQUEUE_FAILED);
 }
 
+/* A worker that reconnected (it thought us silent) comes back on a new
+   routing id under its old name: its leases move to the new link, and
+   READY then keeps those it still holds. Without this the old link would
+   expire later and take jobs the worker is finishing. */
+static void adopt_leases(broker_t *self, worker_t *worker, const char *name)
+{
+    if (!*name)
+        return;
+    worker_t *old = zhashx_first(self->workers);
+    while (old && (old == worker || !old->name || strcmp(old->name, name) != 0))
+        old = zhashx_next(self->workers);
+    if (!old)
+        return;
+    job_t *job;
+    while ((job = zlistx_first(old->leases))) {
+        zlistx_delete(old->leases, job->lease_handle);
+        job->worker = worker;
+        job->lease_handle = zlistx_add_end(worker->leases, job);
+    }
+    worker->done = old->done;
+    worker->failed = old->failed;
+    zsys_info("worker %s reconnected: %zu leases carried over", name,
+              zlistx_size(worker->leases));
+    zhashx_delete(self->workers, old->identity);
+}
+
 static void handle_worker_message(broker_t *self, assay_msg_t *msg)
 {
     zframe_t *routing_id = assay_msg_routing_id(msg);
@@ -302,6 +328,16 @@ static void handle_worker_message(broker_t *self, assay_msg_t *msg)
     worker_t *worker = zhashx_lookup(self->workers, identity);
     assay_msg_id_t id = assay_msg_id(msg);
 
+    /* A command no worker sends is a protocol error whether or not the
+       peer is registered (its registration may have lapsed meanwhile). */
+    if (id != ASSAY_MSG_READY && id != ASSAY_MSG_CREDIT && id != ASSAY_MSG_DONE
+        && id != ASSAY_MSG_FAILED && id != ASSAY_MSG_HEARTBEAT && id != ASSAY_MSG_DISCONNECT) {
+        self->counters.malformed_worker++;
+        zsys_warning("%s sent %s on the worker link: dropped",
+                     worker ? worker->name : "an unknown peer", assay_msg_command(msg));
+        free(identity);
+        return;
+    }
     if (!worker && id == ASSAY_MSG_READY) {
         worker = calloc(1, sizeof *worker);
         worker->identity = strdup(identity);
@@ -310,6 +346,7 @@ static void handle_worker_message(broker_t *self, assay_msg_t *msg)
         worker->joined = zclock_mono();
         worker->rate_second = worker->joined / 1000;
         zhashx_insert(self->workers, identity, worker);
+        adopt_leases(self, worker, assay_msg_worker(msg));
     }
     free(identity);
     if (!worker) {
@@ -532,6 +569,15 @@ static void tick(broker_t *self)
        before judging their silence: a queued heartbeat is a live worker. */
     handle_workers(self);
     int64_t now = zclock_mono();
+    /* A loop that was itself stalled (a huge bundle validated at intake,
+       a slow statement) did not listen: that time is not the workers'
+       silence, so their deadlines move by it. */
+    int64_t stall = self->last_tick ? now - self->last_tick - 50 : 0;
+    if (stall > self->config.heartbeat_ms)
+        for (worker_t *worker = zhashx_first(self->workers); worker;
+             worker = zhashx_next(self->workers))
+            worker->expires += stall;
+    self->last_tick = now;
     heartbeat_workers(self, now);
     expire_workers(self, now);
     expire_leases(self, now);

@@ -70,6 +70,7 @@ struct _broker_t {
     int64_t orphans_until;  /* grace for workers to reclaim jobs after restart */
     int64_t requeue_retry_at; /* after a failed requeue, when to try again */
     int64_t started;
+    int64_t last_tick;      /* when the timers last ran: a stalled loop shows here */
     broker_counters_t counters;
 };
 

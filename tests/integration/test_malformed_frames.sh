@@ -64,11 +64,13 @@ round 2 0
 round 3 0
 rss3=$(broker_rss_kib)
 log "broker RSS: $rss0 KiB at start, $rss1 KiB after round 1, $rss3 KiB after round 3"
-# Rounds 2 and 3 send as much again: a leak of even 100 bytes per message
-# would add about 1 MiB. Allow allocator noise; valgrind (ASSAY_VALGRIND)
-# and LeakSanitizer (make test-asan) find leaks exactly.
+# Rounds 2 and 3 send about 12,600 messages: a leak of 1.3 KiB per message
+# would pass 16 MiB. On a loaded machine a backlog of garbage waits in
+# ZeroMQ's queues and the allocator keeps that memory (10 MiB seen), so the
+# bound is loose; valgrind (ASSAY_VALGRIND) and LeakSanitizer (make
+# test-asan) find leaks exactly.
 if [[ ${ASSAY_VALGRIND:-0} != 1 ]]; then
-  ((rss3 - rss1 < 4096)) || fail "broker grew by $((rss3 - rss1)) KiB over two rounds of garbage"
+  ((rss3 - rss1 < 16384)) || fail "broker grew by $((rss3 - rss1)) KiB over two rounds of garbage"
 fi
 
 "$STACK" status >"$WORK/status.out" 2>&1 || fail "stack not all running: $(cat "$WORK/status.out")"
