@@ -46,6 +46,14 @@ assert_eq "$rc" 0 "exit code of the flooding submit"
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$broker/status")
 log "broker peak RSS: $((rss_kb / 1024)) MiB; most jobs cached at once: $peak_cached (limit $LIMIT)"
 ((peak_cached <= LIMIT)) || fail "the broker cached $peak_cached jobs, over its limit of $LIMIT"
-((rss_kb < 256 * 1024)) || fail "broker peak RSS $((rss_kb / 1024)) MiB is not bounded"
+# The RSS bound is for the normal build: AddressSanitizer's shadow memory
+# and its 256 MiB quarantine of freed blocks say nothing about our use
+# (549 MiB seen); there the cache limit above is what shows the bound.
+if nm -D "$ASSAY_BIN_DIR/broker/assay-broker" 2>/dev/null | grep -q __asan_init ||
+   nm "$ASSAY_BIN_DIR/broker/assay-broker" 2>/dev/null | grep -q __asan_init; then
+  log "sanitized broker: peak RSS reported, not bounded"
+else
+  ((rss_kb < 256 * 1024)) || fail "broker peak RSS $((rss_kb / 1024)) MiB is not bounded"
+fi
 assert_exactly_once flood "$UNITS"
 log "passed"
