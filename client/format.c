@@ -1,44 +1,11 @@
 /*  format.c - result output formats. See format.h. */
 #include "format.h"
 #include "format_export.h"
+#include "text_buffer.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A growing text buffer; `failed` sticks once memory ran out. */
-typedef struct {
-    char *data;
-    size_t size;
-    size_t capacity;
-    bool failed;
-} buffer_t;
-
-static void buffer_append(buffer_t *self, const char *text, size_t length)
-{
-    if (self->failed)
-        return;
-    if (self->size + length + 1 > self->capacity) {
-        size_t capacity = self->capacity ? self->capacity : 4096;
-        while (self->size + length + 1 > capacity)
-            capacity *= 2;
-        char *grown = realloc(self->data, capacity);
-        if (!grown) {
-            self->failed = true;
-            return;
-        }
-        self->data = grown;
-        self->capacity = capacity;
-    }
-    memcpy(self->data + self->size, text, length);
-    self->size += length;
-    self->data[self->size] = '\0';
-}
-
-static void buffer_puts(buffer_t *self, const char *text)
-{
-    buffer_append(self, text, strlen(text));
-}
 
 /* ---- evidence reuse -------------------------------------------------------- */
 
@@ -63,7 +30,7 @@ typedef struct {
     size_t cite_count, cite_capacity;
     bool multi;                 /* some group had two or more standards */
     size_t items, units;        /* reused items, units with reuse */
-    buffer_t json;              /* entries, comma separated */
+    text_buffer_t json;              /* entries, comma separated */
     bool failed;
 } reuse_t;
 
@@ -135,8 +102,8 @@ static void reuse_entry(reuse_t *self, const reuse_cite_t *first, const reuse_ci
         return;
     }
     if (self->json.size)
-        buffer_append(&self->json, ",", 1);
-    buffer_puts(&self->json, text);
+        text_buffer_append(&self->json, ",", 1);
+    text_buffer_puts(&self->json, text);
     free(text);
 }
 
@@ -254,8 +221,8 @@ struct _format_t {
     bool failed;
     /* json: the assessments and unfinished jobs, printed at the end so a
        broken run never leaves half a document on stdout. */
-    buffer_t assessments;
-    buffer_t jobs;
+    text_buffer_t assessments;
+    text_buffer_t jobs;
     /* table */
     table_row_t *rows;
     size_t row_count, row_capacity;
@@ -267,7 +234,7 @@ struct _format_t {
     /* json, table: evidence serving several standards (see above) */
     reuse_t reuse;
     /* table: the assessors' overrides that apply, a line each */
-    buffer_t overrides;
+    text_buffer_t overrides;
     size_t override_count;
 };
 
@@ -497,14 +464,14 @@ static int print_json_line(format_t *self, const cJSON *object)
     return 0;
 }
 
-static int add_to_json(format_t *self, buffer_t *buffer, const cJSON *item)
+static int add_to_json(format_t *self, text_buffer_t *buffer, const cJSON *item)
 {
     char *text = cJSON_PrintUnformatted(item);
     if (!text)
         return -1;
     if (buffer->size)
-        buffer_append(buffer, ",", 1);
-    buffer_puts(buffer, text);
+        text_buffer_append(buffer, ",", 1);
+    text_buffer_puts(buffer, text);
     free(text);
     return buffer->failed ? -1 : 0;
 }
@@ -565,7 +532,7 @@ static int add_table_row(format_t *self, const cJSON *assessment)
                  get_string(entry, "clause"), get_string(entry, "machine_status"),
                  get_string(entry, "status"), get_string(entry, "by"),
                  *expires ? ", until " : "", expires);
-        buffer_puts(&self->overrides, line);
+        text_buffer_puts(&self->overrides, line);
         self->override_count++;
     }
     return self->overrides.failed ? -1 : 0;

@@ -2,6 +2,7 @@
 #include "report_html.h"
 
 #include "format.h"
+#include "text_buffer.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -12,42 +13,7 @@
 
 /* ---- text building -------------------------------------------------------- */
 
-/* A growing text; `failed` sticks once memory ran out. */
-typedef struct {
-    char *data;
-    size_t size;
-    size_t capacity;
-    bool failed;
-} text_t;
-
-static void put(text_t *self, const char *bytes, size_t length)
-{
-    if (self->failed || length == 0)
-        return;
-    if (self->size + length + 1 > self->capacity) {
-        size_t capacity = self->capacity ? self->capacity : 65536;
-        while (self->size + length + 1 > capacity)
-            capacity *= 2;
-        char *grown = realloc(self->data, capacity);
-        if (!grown) {
-            self->failed = true;
-            return;
-        }
-        self->data = grown;
-        self->capacity = capacity;
-    }
-    memcpy(self->data + self->size, bytes, length);
-    self->size += length;
-    self->data[self->size] = '\0';
-}
-
-static void put_text(text_t *self, const char *text)
-{
-    if (text)
-        put(self, text, strlen(text));
-}
-
-static void put_escaped(text_t *self, const char *text)
+static void put_escaped(text_buffer_t *self, const char *text)
 {
     if (!text)
         return;
@@ -67,16 +33,16 @@ static void put_escaped(text_t *self, const char *text)
             else
                 continue;
         }
-        put(self, run, (size_t) (at - run));
-        put_text(self, reference);
+        text_buffer_append(self, run, (size_t) (at - run));
+        text_buffer_puts(self, reference);
         run = at + 1;
     }
-    put_text(self, run);
+    text_buffer_puts(self, run);
 }
 
 char *report_html_escape(const char *text)
 {
-    text_t out = { 0 };
+    text_buffer_t out = { 0 };
     put_escaped(&out, text ? text : "");
     if (out.failed) {
         free(out.data);
@@ -92,7 +58,7 @@ char *report_html_escape(const char *text)
      %d  an int      %z  a size_t
      %n  a number as people read it (format_number: "2.5", "3")
      %f  a coordinate, one decimal    %%  a percent sign */
-static void emit(text_t *self, const char *format, ...)
+static void emit(text_buffer_t *self, const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
@@ -100,28 +66,28 @@ static void emit(text_t *self, const char *format, ...)
     for (const char *at = format; *at; at++) {
         if (*at != '%')
             continue;
-        put(self, run, (size_t) (at - run));
+        text_buffer_append(self, run, (size_t) (at - run));
         char number[64];
         switch (at[1]) {
         case 'h': put_escaped(self, va_arg(arguments, const char *)); break;
-        case 's': put_text(self, va_arg(arguments, const char *)); break;
+        case 's': text_buffer_puts(self, va_arg(arguments, const char *)); break;
         case 'd':
             snprintf(number, sizeof number, "%d", va_arg(arguments, int));
-            put_text(self, number);
+            text_buffer_puts(self, number);
             break;
         case 'z':
             snprintf(number, sizeof number, "%zu", va_arg(arguments, size_t));
-            put_text(self, number);
+            text_buffer_puts(self, number);
             break;
         case 'n':
             format_number(va_arg(arguments, double), number);
-            put_text(self, number);
+            text_buffer_puts(self, number);
             break;
         case 'f':
             snprintf(number, sizeof number, "%.1f", va_arg(arguments, double));
-            put_text(self, number);
+            text_buffer_puts(self, number);
             break;
-        case '%': put(self, "%", 1); break;
+        case '%': text_buffer_append(self, "%", 1); break;
         default:
             /* A mistake in this file's own formats. */
             self->failed = true;
@@ -131,7 +97,7 @@ static void emit(text_t *self, const char *format, ...)
         at++;
         run = at + 1;
     }
-    put_text(self, run);
+    text_buffer_puts(self, run);
     va_end(arguments);
 }
 
@@ -287,7 +253,7 @@ static const cJSON *check_named(const cJSON *assessment, const char *id)
    many were left out. NULL when out of memory. */
 static char *join_ids(const cJSON *ids, int *more)
 {
-    text_t text = { 0 };
+    text_buffer_t text = { 0 };
     int shown = 0;
     *more = 0;
     const cJSON *id;
@@ -300,8 +266,8 @@ static char *join_ids(const cJSON *ids, int *more)
             continue;
         }
         if (shown++)
-            put_text(&text, ", ");
-        put_text(&text, value);
+            text_buffer_puts(&text, ", ");
+        text_buffer_puts(&text, value);
     }
     if (text.failed) {
         free(text.data);
@@ -584,7 +550,7 @@ static int string_order(const void *a, const void *b)
 typedef struct {
     const report_t *report;
     const report_options_t *options;
-    text_t out;
+    text_buffer_t out;
     row_t *rows;
     size_t row_count;
     const char **units;         /* distinct, sorted */
@@ -719,7 +685,7 @@ static const char *readiness_class(const char *readiness)
     return "na";
 }
 
-static void badge_readiness(text_t *out, const char *readiness)
+static void badge_readiness(text_buffer_t *out, const char *readiness)
 {
     emit(out, "<span class=\"badge %s\">%h</span>", readiness_class(readiness),
          readiness_label(readiness));
@@ -748,7 +714,7 @@ static const char *severity_class(const char *severity)
 }
 
 /* "unit name (unit-id)", or just the id when the name is the id. */
-static void unit_label(text_t *out, const cJSON *entry)
+static void unit_label(text_buffer_t *out, const cJSON *entry)
 {
     const char *unit = string_or(entry, "unit", "");
     const char *name = string_of(entry, "unit_name");
@@ -759,7 +725,7 @@ static void unit_label(text_t *out, const cJSON *entry)
 }
 
 /* Joined evidence ids as code (with how many more), or `none` in words. */
-static void evidence_list(text_t *out, const cJSON *finding, const char *name, const char *none)
+static void evidence_list(text_buffer_t *out, const cJSON *finding, const char *name, const char *none)
 {
     const char *ids = string_of(finding, name);
     if (!ids || !*ids) {
@@ -906,7 +872,7 @@ static void tally_add(tally_t *tally, const cJSON *entry)
 
 static void render_summary(page_t *page)
 {
-    text_t *out = &page->out;
+    text_buffer_t *out = &page->out;
     tally_t all = { 0 };
     for (size_t i = 0; i < page->row_count; i++)
         tally_add(&all, page->rows[i].entry);
@@ -986,7 +952,7 @@ static const row_t *row_of(const page_t *page, const char *unit, const char *sta
 
 static void render_readiness(page_t *page)
 {
-    text_t *out = &page->out;
+    text_buffer_t *out = &page->out;
     emit(out, "<section id=\"readiness\">\n<h2>Readiness per unit</h2>\n"
               "<p class=\"note\">Readiness for certification and maturity (0-5) of each unit "
               "against each standard; n/a for guidance standards.</p>\n"
@@ -1061,7 +1027,7 @@ static bool cell_applies(const cJSON *cell)
 
 static void render_heatmap(page_t *page, const char *standard)
 {
-    text_t *out = &page->out;
+    text_buffer_t *out = &page->out;
     const char **columns = NULL;
     size_t column_count = top_clauses(page, standard, &columns);
     size_t row_count = 0, longest = 0;
@@ -1161,7 +1127,7 @@ static void render_heatmap(page_t *page, const char *standard)
 
 static void render_heatmaps(page_t *page)
 {
-    text_t *out = &page->out;
+    text_buffer_t *out = &page->out;
     emit(out, "<section id=\"heatmap\">\n<h2>Maturity heatmap</h2>\n"
               "<p class=\"note\">One cell per unit and top-level clause: the weighted mean "
               "maturity level (0-5) of the clause's assessed requirements.</p>\n"
@@ -1193,7 +1159,7 @@ static void radar_point(size_t index, size_t count, double radius, double *x, do
 
 static void render_radar(page_t *page, const cJSON *entry)
 {
-    text_t *out = &page->out;
+    text_buffer_t *out = &page->out;
     const char *unit = string_or(entry, "unit", "");
     const char *standard = string_or(entry, "standard", "");
     const cJSON *top = get(entry, "top");
@@ -1275,7 +1241,7 @@ static void render_radar(page_t *page, const cJSON *entry)
 
 static void render_units(page_t *page)
 {
-    text_t *out = &page->out;
+    text_buffer_t *out = &page->out;
     emit(out, "<section id=\"units\">\n<h2>Units</h2>\n<p class=\"note\">Per unit and standard: "
               "readiness, maturity, nonconformities, and the maturity of each top-level "
               "clause (radar; 0 at the centre, 5 at the rim).</p>\n");
@@ -1368,7 +1334,7 @@ static const char *status_class(const char *status)
 }
 
 /* An assessor's decision beside the machine verdict it overrides. */
-static void render_decision(text_t *out, const cJSON *decision)
+static void render_decision(text_buffer_t *out, const cJSON *decision)
 {
     const char *status = string_of(decision, "status");
     emit(out, "<div class=\"override\" data-override=\"%h\"><span class=\"note\">assessor:"
@@ -1386,7 +1352,7 @@ static void render_decision(text_t *out, const cJSON *decision)
    it and the items skipped as expired. */
 static void render_nc(page_t *page, const nc_ref_t *ref)
 {
-    text_t *out = &page->out;
+    text_buffer_t *out = &page->out;
     const cJSON *nc = ref->nc;
     const char *status = string_or(nc, "status", "");
     emit(out, "<tr class=\"nc\" data-unit=\"%h\"><td><a href=\"#unit-%h\">%h</a></td>"
@@ -1459,7 +1425,7 @@ static bool nc_same(const cJSON *a, const cJSON *b)
    refs rendered. */
 static void render_bare(page_t *page, const nc_ref_t *refs, size_t count, bool *done)
 {
-    text_t *out = &page->out;
+    text_buffer_t *out = &page->out;
     for (size_t i = 0; i < count; i++) {
         if (done[i] || !nc_bare(refs[i].nc))
             continue;
@@ -1502,7 +1468,7 @@ static void render_bare(page_t *page, const nc_ref_t *refs, size_t count, bool *
 static void render_more(page_t *page, const nc_ref_t *refs, size_t count, bool *done,
                         size_t more)
 {
-    text_t *out = &page->out;
+    text_buffer_t *out = &page->out;
     const char *batch = page->options && page->options->batch ? page->options->batch : "BATCH";
     emit(out, "<tr class=\"nc more\" data-units=\"%z\"><td colspan=\"4\"><span class=\"note\">"
               "%z more units with this nonconformity (their evidence: <code>assay results "
@@ -1527,7 +1493,7 @@ static void render_missing(page_t *page, const char *standard, const nc_ref_t *r
                            size_t count)
 {
     const cJSON *texts = get(standard_info(page, standard), "checks");
-    text_t *out = &page->out;
+    text_buffer_t *out = &page->out;
     size_t capacity = 1;
     for (size_t i = 0; i < count; i++)
         capacity += (size_t) cJSON_GetArraySize(get(refs[i].nc, "findings"));
@@ -1569,7 +1535,7 @@ static void render_missing(page_t *page, const char *standard, const nc_ref_t *r
 
 static void render_nonconformities(page_t *page)
 {
-    text_t *out = &page->out;
+    text_buffer_t *out = &page->out;
     size_t total = 0;
     for (size_t i = 0; i < page->row_count; i++)
         total += (size_t) cJSON_GetArraySize(get(page->rows[i].entry, "ncs"));
@@ -1664,7 +1630,7 @@ static void render_overrides(page_t *page)
     size_t count = count_overrides(page);
     if (count == 0)
         return;
-    text_t *out = &page->out;
+    text_buffer_t *out = &page->out;
     emit(out, "<section id=\"overrides\" data-count=\"%z\">\n<h2>Assessors&#39; decisions</h2>\n"
               "<p class=\"note\">Active overrides: an assessor&#39;s verdict on a clause beside "
               "the machine verdict, which is kept. The figures above are the machine&#39;s.</p>\n"
@@ -1707,7 +1673,7 @@ static void render_jobs(page_t *page)
     const cJSON *jobs = page->report->jobs;
     if (cJSON_GetArraySize(jobs) == 0)
         return;
-    text_t *out = &page->out;
+    text_buffer_t *out = &page->out;
     emit(out, "<section id=\"jobs\">\n<h2>Jobs without results</h2>\n<p class=\"note\">These "
               "jobs of the batch have no results (yet): they are not in the figures above.</p>\n"
               "<table>\n<tr><th class=\"num\">Job</th><th>Unit</th><th>State</th>"
