@@ -47,17 +47,6 @@ static int one_target(const args_t *args)
     return EXIT_DONE;
 }
 
-static int table_or_json(const args_t *args, bool *json)
-{
-    format_kind_t kind;
-    if (cli_format(args, FORMAT_TABLE, &kind) != 0)
-        return EXIT_USAGE;
-    if (kind != FORMAT_TABLE && kind != FORMAT_JSON)
-        return cli_usage_error(args->command, "--format: expected table or json");
-    *json = kind == FORMAT_JSON;
-    return EXIT_DONE;
-}
-
 static double number_of(const cJSON *object, const char *name)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
@@ -69,7 +58,7 @@ int cmd_status(const args_t *args)
     bool json = false;
     int rc = one_target(args);
     if (rc == EXIT_DONE)
-        rc = table_or_json(args, &json);
+        rc = cli_table_or_json(args, &json);
     if (rc != EXIT_DONE)
         return rc;
     client_conn_t *conn = cli_connect(args, &rc);
@@ -207,7 +196,7 @@ int cmd_stats(const args_t *args)
     if (args->positional_count != 0)
         return cli_usage_error(args->command, "takes no arguments");
     bool json = false;
-    int rc = table_or_json(args, &json);
+    int rc = cli_table_or_json(args, &json);
     if (rc != EXIT_DONE)
         return rc;
     client_conn_t *conn = cli_connect(args, &rc);

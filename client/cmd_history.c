@@ -48,17 +48,6 @@ static int ask(const args_t *args, client_conn_t *conn, const char *verb, const 
     return rc;
 }
 
-static int table_or_json(const args_t *args, bool *json)
-{
-    format_kind_t kind;
-    if (cli_format(args, FORMAT_TABLE, &kind) != 0)
-        return EXIT_USAGE;
-    if (kind != FORMAT_TABLE && kind != FORMAT_JSON)
-        return cli_usage_error(args->command, "--format: expected table or json");
-    *json = kind == FORMAT_JSON;
-    return EXIT_DONE;
-}
-
 static void print_json_line(const cJSON *body)
 {
     char *text = cJSON_PrintUnformatted(body);
@@ -293,7 +282,7 @@ int cmd_diff(const args_t *args)
         return cli_usage_error(args->command, "expected two batches (BATCH_A BATCH_B), got %zu "
                                "arguments", args->positional_count);
     bool json = false;
-    int rc = table_or_json(args, &json);
+    int rc = cli_table_or_json(args, &json);
     if (rc != EXIT_DONE)
         return rc;
     client_conn_t *conn = cli_connect(args, &rc);
@@ -424,7 +413,7 @@ int cmd_history(const args_t *args)
     if (args->standard && strchr(args->standard, ','))
         return cli_usage_error(args->command, "--standard: one standard id");
     bool json = false;
-    int rc = table_or_json(args, &json);
+    int rc = cli_table_or_json(args, &json);
     if (rc != EXIT_DONE)
         return rc;
     client_conn_t *conn = cli_connect(args, &rc);
@@ -482,7 +471,7 @@ int cmd_override(const args_t *args)
     if (args->standard && (strchr(args->standard, ',') || strcmp(args->standard, "all") == 0))
         return cli_usage_error(args->command, "--standard: one standard id");
     bool json = false;
-    int rc = table_or_json(args, &json);
+    int rc = cli_table_or_json(args, &json);
     if (rc != EXIT_DONE)
         return rc;
     client_conn_t *conn = cli_connect(args, &rc);
@@ -581,7 +570,7 @@ int cmd_overrides(const args_t *args)
         return cli_usage_error(args->command, "expected one BATCH, UNIT or JOB, got %zu "
                                "arguments", args->positional_count);
     bool json = false;
-    int rc = table_or_json(args, &json);
+    int rc = cli_table_or_json(args, &json);
     if (rc != EXIT_DONE)
         return rc;
     client_conn_t *conn = cli_connect(args, &rc);

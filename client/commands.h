@@ -60,6 +60,9 @@ int cli_request_failed(const char *command, const char *what, client_conn_result
 /* --format for the subcommand: `fallback` when not given; -1 and a usage
    error printed when unknown. */
 int cli_format(const args_t *args, format_kind_t fallback, format_kind_t *kind);
+/* --format for subcommands that print a table or JSON only: sets *json;
+   EXIT_DONE, or EXIT_USAGE with a usage error printed. */
+int cli_table_or_json(const args_t *args, bool *json);
 /* --fail-on; -1 and a usage error printed when not understood. */
 int cli_policy(const args_t *args, policy_t *policy);
 

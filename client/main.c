@@ -374,6 +374,17 @@ int cli_format(const args_t *args, format_kind_t fallback, format_kind_t *kind)
     return 0;
 }
 
+int cli_table_or_json(const args_t *args, bool *json)
+{
+    format_kind_t kind;
+    if (cli_format(args, FORMAT_TABLE, &kind) != 0)
+        return EXIT_USAGE;
+    if (kind != FORMAT_TABLE && kind != FORMAT_JSON)
+        return cli_usage_error(args->command, "--format: expected table or json");
+    *json = kind == FORMAT_JSON;
+    return EXIT_DONE;
+}
+
 int cli_policy(const args_t *args, policy_t *policy)
 {
     char error[256];
