@@ -344,6 +344,15 @@ char *broker_db_status(broker_db_t *self, const char *target, int *code)
         "FROM target t JOIN jobs j ON j.id = t.id", 2, values, code);
 }
 
+/* What an assessment's active overrides make of it: readiness and NC
+   counts by the view assay_effective_assessments (sql/002_history.sql),
+   so exports, policies and BI tools apply one rule. `a` is the
+   assessments row. */
+#define EFFECTIVE_JSON \
+    "(SELECT json_build_object('readiness', e.effective_readiness, " \
+    "  'major_nc', e.effective_major_nc, 'minor_nc', e.effective_minor_nc) " \
+    "   FROM assay_effective_assessments e WHERE e.assessment_id = a.id)"
+
 char *broker_db_results(broker_db_t *self, const char *target, uint64_t after_job,
                         int limit, bool full, int *code)
 {
@@ -366,9 +375,11 @@ char *broker_db_results(broker_db_t *self, const char *target, uint64_t after_jo
         "      'assessments', COALESCE((SELECT json_agg(CASE "
         "          WHEN $5::boolean AND ov.list IS NULL THEN a.result "
         /* Active overrides ride beside the machine verdicts, appended to
-           the stored document's text (json keeps it byte for byte). */
+           the stored document's text (json keeps it byte for byte), with
+           the readiness and NC counts they give (the SQL view's rule). */
         "          WHEN $5::boolean THEN (left(rtrim(a.result::text), -1) "
-        "               || ',\"overrides\":' || ov.list::text || '}')::json "
+        "               || ',\"overrides\":' || ov.list::text "
+        "               || ',\"effective\":' || " EFFECTIVE_JSON "::text || '}')::json "
         "          ELSE json_build_object('unit', d.doc->'unit', "
         "               'unit_name', d.doc->'unit_name', 'org', d.doc->'org', "
         "               'standard', d.doc->'standard', 'edition', d.doc->'edition', "
@@ -378,7 +389,9 @@ char *broker_db_results(broker_db_t *self, const char *target, uint64_t after_jo
         "               'readiness', d.doc->'readiness', 'major_nc', d.doc->'major_nc', "
         "               'minor_nc', d.doc->'minor_nc', "
         "               'observations', d.doc->'observations', "
-        "               'overrides', COALESCE(ov.list, '[]'::json)) END ORDER BY a.standard) "
+        "               'overrides', COALESCE(ov.list, '[]'::json), "
+        "               'effective', CASE WHEN ov.list IS NOT NULL THEN " EFFECTIVE_JSON " END) "
+        "          END ORDER BY a.standard) "
         "        FROM assessments a CROSS JOIN LATERAL (SELECT a.result::jsonb AS doc) d "
         "        CROSS JOIN LATERAL (SELECT json_agg(json_build_object("
         "                 'id', o.id, 'clause', o.clause_id, 'status', o.status, "

@@ -439,8 +439,7 @@ cJSON *format_jsonl_object(const cJSON *assessment)
     return object;
 }
 
-/* The override of a clause in an assessment's "overrides", or NULL. */
-static const cJSON *clause_override(const cJSON *assessment, const char *clause_id)
+const cJSON *format_clause_override(const cJSON *assessment, const char *clause_id)
 {
     const cJSON *entry;
     cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(assessment, "overrides")) {
@@ -597,7 +596,7 @@ static int add_csv_rows(format_t *self, const cJSON *assessment)
         snprintf(text[14], sizeof text[14], "%d", observations);
         /* status is the machine verdict; an assessor's, when one applies,
            stands beside it. */
-        const cJSON *override = clause_override(assessment, clause_id);
+        const cJSON *override = format_clause_override(assessment, clause_id);
         scalar_text(cJSON_GetObjectItemCaseSensitive(override, "status"), text[15], sizeof text[15]);
         scalar_text(cJSON_GetObjectItemCaseSensitive(override, "by"), text[16], sizeof text[16]);
         const char *cells[CSV_COLUMNS];

@@ -65,5 +65,8 @@ char *format_csv_field(const char *text);
 /* A number as people read it: integers without decimals, others with at
    most 2 ("2.5", "3", "1.47"). */
 void format_number(double value, char out[32]);
+/* The assessor's override of a clause that applies, from the assessment's
+   "overrides" (proto/PROTOCOL.md 4.4.1), or NULL; borrowed. */
+const cJSON *format_clause_override(const cJSON *assessment, const char *clause_id);
 
 #endif

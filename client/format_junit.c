@@ -16,6 +16,15 @@
 
     tests counts assessed clauses, failures nonconformities (major_nc +
     minor_nc: the document's counts), skipped the not applicable ones.
+
+    Assessors' overrides (the "overrides" the broker adds to a result):
+    a testcase's outcome is the verdict that applies, the override's,
+    because that is what a dashboard gates on; the machine verdict is
+    kept beside it, never dropped: "Assessor override: STATUS (machine
+    verdict X) by NAME at TIME[, until DATE]: REASON" opens the failure
+    or the <system-out>, followed by the machine's findings. The counts
+    then follow the applied verdicts, and effective_readiness,
+    effective_major_nc and effective_minor_nc join the properties.
     Times are 0 and timestamps the as_of date: an assessment takes no
     measurable time and is dated by its evidence, so the output is the
     same for the same assessments.
@@ -266,12 +275,54 @@ static bool has_observations(const cJSON *assessment, const char *clause)
     return false;
 }
 
+/* The status that applies to a clause: its active override's, else the
+   machine's; *override is the override or NULL. */
+static const char *applied_status(const cJSON *assessment, const cJSON *clause,
+                                  const cJSON **override)
+{
+    *override = format_clause_override(assessment, get_string(clause, "id"));
+    const char *status = get_string(*override, "status");
+    return *status ? status : get_string(clause, "status");
+}
+
+static bool is_nc(const char *status)
+{
+    return strcmp(status, "major_nc") == 0 || strcmp(status, "minor_nc") == 0;
+}
+
+/* "Assessor override: conformant (machine verdict major_nc) by NAME at
+   TIME, until DATE: REASON" */
+static void put_override(junit_t *self, const cJSON *override, const char *machine)
+{
+    fputs("Assessor override: ", self->spool);
+    put_escaped(self, get_string(override, "status"), false);
+    fputs(" (machine verdict ", self->spool);
+    put_escaped(self, machine, false);
+    fputs(") by ", self->spool);
+    put_escaped(self, get_string(override, "by"), false);
+    fputs(" at ", self->spool);
+    put_escaped(self, get_string(override, "at"), false);
+    const char *expires = get_string(override, "expires");
+    if (*expires) {
+        fputs(", until ", self->spool);
+        put_escaped(self, expires, false);
+    }
+    fputs(": ", self->spool);
+    put_escaped(self, get_string(override, "reason"), false);
+    fputc('\n', self->spool);
+}
+
+/* A clause as a testcase. Its outcome is the verdict that applies (an
+   assessor's override, else the machine's); an overridden machine
+   verdict and the findings behind it stay in the testcase's output. */
 static void put_testcase(junit_t *self, const cJSON *assessment, const cJSON *clause,
                          const char *classname)
 {
     const char *id = get_string(clause, "id");
     const char *title = get_string(clause, "title");
-    const char *status = get_string(clause, "status");
+    const char *machine = get_string(clause, "status");
+    const cJSON *override;
+    const char *status = applied_status(assessment, clause, &override);
     size_t name_size = strlen(id) + strlen(title) + 2;
     char *name = malloc(name_size);
     if (!name) {
@@ -288,28 +339,42 @@ static void put_testcase(junit_t *self, const cJSON *assessment, const cJSON *cl
     bool major = strcmp(status, "major_nc") == 0, minor = strcmp(status, "minor_nc") == 0;
     bool skipped = strcmp(status, "not_applicable") == 0;
     bool observations = has_observations(assessment, id);
-    if (!major && !minor && !skipped && !observations) {
+    if (!major && !minor && !skipped && !observations && !override) {
         fputs("/>\n", self->spool);
         return;
     }
     fputs(">\n", self->spool);
     if (skipped)
-        fputs("      <skipped message=\"not applicable\"/>\n", self->spool);
+        fprintf(self->spool, "      <skipped message=\"not applicable%s\"/>\n",
+                override ? " (assessor override)" : "");
     if (major || minor) {
         char level[32], message[1024];
         scalar_text(cJSON_GetObjectItemCaseSensitive(clause, "level"), level, sizeof level);
-        snprintf(message, sizeof message, "%s nonconformity (level %s): %s",
-                 major ? "major" : "minor", *level ? level : "-",
-                 first_blocking_text(assessment, id));
+        if (override)
+            snprintf(message, sizeof message,
+                     "%s nonconformity by assessor override (machine verdict %s): %s",
+                     major ? "major" : "minor", machine, get_string(override, "reason"));
+        else
+            snprintf(message, sizeof message, "%s nonconformity (level %s): %s",
+                     major ? "major" : "minor", *level ? level : "-",
+                     first_blocking_text(assessment, id));
         fputs("      <failure", self->spool);
         put_attribute(self, "type", status);
         put_attribute(self, "message", message);
         fputs(">", self->spool);
+        if (override)
+            put_override(self, override, machine);
         put_findings(self, assessment, id, false);
         fputs("</failure>\n", self->spool);
     }
-    if (observations) {
+    bool waived = override && !major && !minor;
+    if (observations || waived) {
         fputs("      <system-out>", self->spool);
+        if (waived) {
+            put_override(self, override, machine);
+            if (is_nc(machine))
+                put_findings(self, assessment, id, false);
+        }
         put_findings(self, assessment, id, true);
         fputs("</system-out>\n", self->spool);
     }
@@ -349,9 +414,10 @@ int junit_assessment(junit_t *self, const cJSON *assessment)
     cJSON_ArrayForEach(clause, clauses) {
         if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(clause, "assessed")))
             continue;
-        const char *status = get_string(clause, "status");
+        const cJSON *override;
+        const char *status = applied_status(assessment, clause, &override);
         tests++;
-        failures += strcmp(status, "major_nc") == 0 || strcmp(status, "minor_nc") == 0;
+        failures += is_nc(status);
         skipped += strcmp(status, "not_applicable") == 0;
     }
 
@@ -400,6 +466,13 @@ int junit_assessment(junit_t *self, const cJSON *assessment)
         char name[256];
         snprintf(name, sizeof name, "maturity:%s", by_clause->string ? by_clause->string : "");
         put_property(self, name, by_clause);
+    }
+    /* What the assessors' active overrides make of the assessment. */
+    const cJSON *effective = cJSON_GetObjectItemCaseSensitive(assessment, "effective");
+    if (cJSON_IsObject(effective)) {
+        put_property(self, "effective_readiness", cJSON_GetObjectItemCaseSensitive(effective, "readiness"));
+        put_property(self, "effective_major_nc", cJSON_GetObjectItemCaseSensitive(effective, "major_nc"));
+        put_property(self, "effective_minor_nc", cJSON_GetObjectItemCaseSensitive(effective, "minor_nc"));
     }
     fputs("    </properties>\n", self->spool);
     cJSON_ArrayForEach(clause, clauses)

@@ -23,6 +23,16 @@
           objective-id = the control id, status satisfied (conformant) or
           not-satisfied (minor_nc, major_nc), reason pass/fail,
           related-observations = its checks
+
+    Assessors' overrides (the "overrides" and "effective" the broker adds
+    to a result): a finding's status is the verdict that applies, the
+    override's (not_applicable: satisfied, reason "other"); the machine
+    verdict stays beside it in the props (machine-status, override-status,
+    -id, -by, -at, -expires), the description and the status remarks,
+    which carry the reason. A clause the machine found not applicable gets
+    a finding when an assessor ruled on it. The result's props add
+    effective-readiness, effective-major-nc, effective-minor-nc and
+    active-overrides.
       back-matter: the plan and the catalogs
 
     Mapping: Assay's clause status conformant / minor_nc / major_nc ->
@@ -430,14 +440,42 @@ static void add_observation(build_t *b, cJSON *observations, const cJSON *assess
     add_string(b, observation, "collected", collected);
 }
 
-/* The finding for an applicable assessed clause. */
+static const char *grade_of(const char *status)
+{
+    return strcmp(status, "conformant") == 0       ? "Conformant"
+         : strcmp(status, "major_nc") == 0         ? "Major nonconformity"
+         : strcmp(status, "minor_nc") == 0         ? "Minor nonconformity"
+         : strcmp(status, "not_applicable") == 0   ? "Not applicable"
+                                                   : status;
+}
+
+/* An assessor's override as the finding's props, beside the machine's
+   status (the "status" prop is the verdict that applies). */
+static void add_override_props(build_t *b, cJSON *props, const cJSON *override,
+                               const char *machine)
+{
+    add_prop(b, props, "machine-status", machine, NULL);
+    add_prop(b, props, "override-status", get_string(override, "status"), NULL);
+    add_prop_item(b, props, "override-id", cJSON_GetObjectItemCaseSensitive(override, "id"), NULL);
+    add_prop(b, props, "override-by", get_string(override, "by"), NULL);
+    add_prop(b, props, "override-at", get_string(override, "at"), NULL);
+    add_prop(b, props, "override-expires", get_string(override, "expires"), NULL);
+}
+
+/* The finding for an assessed clause that applies (or that an assessor
+   ruled on). Its status is the verdict that applies: an assessor's
+   active override, else the machine's; an overridden machine verdict
+   stays in the description, the props and the status remarks. */
 static void add_finding(build_t *b, cJSON *findings, const cJSON *assessment,
                         const cJSON *clause, const char *key, const char *platform_uuid,
                         const cJSON *observation_uuids)
 {
     const char *id = get_string(clause, "id");
-    const char *status = get_string(clause, "status");
-    bool satisfied = strcmp(status, "conformant") == 0;
+    const char *machine = get_string(clause, "status");
+    const cJSON *override = format_clause_override(assessment, id);
+    const char *status = override ? get_string(override, "status") : machine;
+    bool not_applicable = strcmp(status, "not_applicable") == 0;
+    bool satisfied = strcmp(status, "conformant") == 0 || not_applicable;
     char uuid[37];
     make_uuid(b, uuid, "finding", key, id);
     cJSON *finding = push_object(b, findings);
@@ -449,11 +487,14 @@ static void add_finding(build_t *b, cJSON *findings, const cJSON *assessment,
     const cJSON *level_item = cJSON_GetObjectItemCaseSensitive(clause, "level");
     if (cJSON_IsNumber(level_item))
         format_number(level_item->valuedouble, level);
-    const char *grade = satisfied ? "Conformant"
-                      : strcmp(status, "major_nc") == 0 ? "Major nonconformity"
-                      : strcmp(status, "minor_nc") == 0 ? "Minor nonconformity" : status;
-    /* The description: the grade, then every finding of the clause. */
-    char *description = aprintf(b, "%s at maturity level %s.", grade, level);
+    /* The description: the grade (an override's first), then every
+       finding of the clause. */
+    char *description = override
+        ? aprintf(b, "%s by assessor override (%s, %s): %s\nMachine verdict: %s at maturity "
+                     "level %s.", grade_of(status), get_string(override, "by"),
+                  get_string(override, "at"), get_string(override, "reason"),
+                  grade_of(machine), level)
+        : aprintf(b, "%s at maturity level %s.", grade_of(machine), level);
     const cJSON *item;
     cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(assessment, "findings")) {
         if (strcmp(get_string(item, "clause"), id) != 0)
@@ -469,6 +510,8 @@ static void add_finding(build_t *b, cJSON *findings, const cJSON *assessment,
     cJSON *props = add_array(b, finding, "props");
     add_prop(b, props, "clause", id, NULL);
     add_prop(b, props, "status", status, NULL);
+    if (override)
+        add_override_props(b, props, override, machine);
     add_prop_item(b, props, "level", level_item, NULL);
     add_prop_item(b, props, "weight", cJSON_GetObjectItemCaseSensitive(clause, "weight"), NULL);
     cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(assessment, "mappings"))
@@ -490,7 +533,12 @@ static void add_finding(build_t *b, cJSON *findings, const cJSON *assessment,
     free(control);
     cJSON *target_status = add_object(b, target, "status");
     add_string(b, target_status, "state", satisfied ? "satisfied" : "not-satisfied");
-    add_string(b, target_status, "reason", satisfied ? "pass" : "fail");
+    /* "other": an assessor ruled the clause out, which is neither. */
+    add_string(b, target_status, "reason", not_applicable ? "other" : satisfied ? "pass" : "fail");
+    if (override)
+        add_owned(b, target_status, "remarks",
+                  aprintf(b, "Assessor override by %s of the machine verdict %s: %s",
+                          get_string(override, "by"), machine, get_string(override, "reason")));
 
     cJSON *related = add_array(b, finding, "related-observations");
     const cJSON *observation;
@@ -627,6 +675,18 @@ static cJSON *build_result(build_t *b, const cJSON *assessment, char result_uuid
                   NULL);
     add_prop_item(b, props, "observations",
                   cJSON_GetObjectItemCaseSensitive(assessment, "observations"), NULL);
+    const cJSON *effective = cJSON_GetObjectItemCaseSensitive(assessment, "effective");
+    if (cJSON_IsObject(effective)) {
+        add_prop(b, props, "effective-readiness", get_string(effective, "readiness"), NULL);
+        add_prop_item(b, props, "effective-major-nc",
+                      cJSON_GetObjectItemCaseSensitive(effective, "major_nc"), NULL);
+        add_prop_item(b, props, "effective-minor-nc",
+                      cJSON_GetObjectItemCaseSensitive(effective, "minor_nc"), NULL);
+        char count[32];
+        format_number(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(assessment, "overrides")),
+                      count);
+        add_prop(b, props, "active-overrides", count, NULL);
+    }
     const cJSON *by_clause;
     cJSON_ArrayForEach(by_clause, cJSON_GetObjectItemCaseSensitive(assessment,
                                                                    "maturity_by_clause")) {
@@ -677,7 +737,8 @@ static cJSON *build_result(build_t *b, const cJSON *assessment, char result_uuid
     const cJSON *clause;
     cJSON_ArrayForEach(clause, clauses) {
         if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(clause, "assessed"))
-            || strcmp(get_string(clause, "status"), "not_applicable") == 0)
+            || (strcmp(get_string(clause, "status"), "not_applicable") == 0
+                && !format_clause_override(assessment, get_string(clause, "id"))))
             continue;
         add_finding(b, findings, assessment, clause, key, platform_uuid,
                     cJSON_GetObjectItemCaseSensitive(by_clause_uuids, get_string(clause, "id")));

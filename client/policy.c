@@ -108,10 +108,15 @@ bool policy_breached(const policy_t *self, const cJSON *assessment, char *reason
         reason[0] = '\0';
     bool breached = false;
     double major = 0, minor = 0, maturity = 0;
-    bool have_major = read_number(assessment, "major_nc", &major);
-    bool have_minor = read_number(assessment, "minor_nc", &minor);
+    /* Assessors' active overrides decide the counts and readiness when
+       the broker sent what they make of them; maturity stays the
+       machine's. */
+    const cJSON *effective = cJSON_GetObjectItemCaseSensitive(assessment, "effective");
+    const cJSON *verdict = cJSON_IsObject(effective) ? effective : assessment;
+    bool have_major = read_number(verdict, "major_nc", &major);
+    bool have_minor = read_number(verdict, "minor_nc", &minor);
     const char *readiness = cJSON_GetStringValue(
-        cJSON_GetObjectItemCaseSensitive(assessment, "readiness"));
+        cJSON_GetObjectItemCaseSensitive(verdict, "readiness"));
 
     if (self->major || self->minor) {
         if (!have_major) {
@@ -147,6 +152,8 @@ bool policy_breached(const policy_t *self, const cJSON *assessment, char *reason
             breached = true;
         }
     }
+    if (breached && verdict == effective)
+        add_reason(reason, reason_size, "with assessors' overrides");
     if (self->maturity) {
         if (!read_number(assessment, "maturity", &maturity)) {
             add_reason(reason, reason_size, "no maturity in the result");

@@ -40,7 +40,11 @@ bool policy_is_none(const policy_t *self);
    major_nc, minor_nc, maturity) breach the policy? When it does and
    `reason` is not NULL, says why in one line ("2 major NC; maturity 1.50
    < 2"). A document missing a field a rule reads breaches that rule: a
-   policy must not pass on what it could not see. */
+   policy must not pass on what it could not see. When the document has
+   an "effective" object (the readiness and NC counts its assessors'
+   active overrides give; see proto/PROTOCOL.md), the NC and readiness
+   rules read that instead: a waived NC no longer fails a nightly run,
+   an NC an assessor raised does. Maturity is always the machine's. */
 bool policy_breached(const policy_t *self, const cJSON *assessment, char *reason,
                      size_t reason_size);
 

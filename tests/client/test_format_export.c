@@ -53,8 +53,8 @@ static cJSON *fixture(void)
     return document;
 }
 
-/* Run one format over the fixture (count times) and return what it printed. */
-static char *render(format_kind_t kind, int count)
+/* Run one format over a document (count times); what it printed. */
+static char *render_document(format_kind_t kind, const cJSON *document, int count)
 {
     char *text = NULL;
     size_t size = 0;
@@ -62,14 +62,42 @@ static char *render(format_kind_t kind, int count)
     assert_non_null(out);
     format_t *format = format_new(kind, out);
     assert_non_null(format);
-    cJSON *document = fixture();
     for (int i = 0; i < count; i++)
         assert_int_equal(format_assessment(format, document), 0);
     assert_int_equal(format_finish(format), 0);
     format_destroy(&format);
-    cJSON_Delete(document);
     fclose(out);
     return text;
+}
+
+static char *render(format_kind_t kind, int count)
+{
+    cJSON *document = fixture();
+    char *text = render_document(kind, document, count);
+    cJSON_Delete(document);
+    return text;
+}
+
+/* The fixture as `assay results` returns it after two assessors' ruled:
+   the major NC 8.2.4 waived (conformant), the conformant 8.2.5 held as a
+   minor NC, and what that makes of the assessment. */
+static cJSON *fixture_with_overrides(void)
+{
+    cJSON *document = fixture();
+    cJSON *overrides = cJSON_Parse(
+        "[{\"id\":7,\"clause\":\"8.2.4\",\"status\":\"conformant\","
+        "\"machine_status\":\"major_nc\",\"reason\":\"IA-8 <closed> it\",\"by\":\"A. Auditor\","
+        "\"at\":\"2026-11-20T10:00:00+00:00\",\"expires\":\"2027-06-30\"},"
+        "{\"id\":8,\"clause\":\"8.2.5\",\"status\":\"minor_nc\","
+        "\"machine_status\":\"conformant\",\"reason\":\"KPI-2 is a draft\",\"by\":\"B. Lead\","
+        "\"at\":\"2026-11-21T10:00:00+00:00\",\"expires\":null}]");
+    cJSON *effective = cJSON_Parse(
+        "{\"readiness\":\"conditional\",\"major_nc\":0,\"minor_nc\":1}");
+    assert_non_null(overrides);
+    assert_non_null(effective);
+    cJSON_AddItemToObject(document, "overrides", overrides);
+    cJSON_AddItemToObject(document, "effective", effective);
+    return document;
 }
 
 static size_t occurrences(const char *text, const char *needle)
@@ -398,6 +426,97 @@ static void test_oscal_empty(void **state)
     free(text);
 }
 
+/* ---- assessors' overrides ------------------------------------------------------ */
+
+static void test_junit_overrides(void **state)
+{
+    cJSON *document = fixture_with_overrides();
+    char *text = render_document(FORMAT_JUNIT, document, 1);
+    /* Counts follow the verdicts that apply: 8.2.5 fails, 8.2.4 no more. */
+    assert_non_null(strstr(text, "tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""));
+    assert_non_null(strstr(text, "<property name=\"readiness\" value=\"not_ready\"/>"));
+    assert_non_null(strstr(text, "<property name=\"effective_readiness\" value=\"conditional\"/>"));
+    assert_non_null(strstr(text, "<property name=\"effective_minor_nc\" value=\"1\"/>"));
+    /* The waived clause passes, its machine verdict and findings kept. */
+    assert_non_null(strstr(text,
+        "name=\"8.2.4 Internal audit\" time=\"0\">\n"
+        "      <system-out>Assessor override: conformant (machine verdict major_nc) by "
+        "A. Auditor at 2026-11-20T10:00:00+00:00, until 2027-06-30: IA-8 &lt;closed&gt; it\n"
+        "[major] 8.2.4/recent (fail): An internal audit &lt;12 months&gt; &amp; "
+        "&quot;recent&quot;; evidence: IA-7; expired: IA-1\n"
+        "[observation] 8.2.4/scope (fail): Scope covers all processes; evidence: none\n"
+        "</system-out>\n"));
+    /* The clause an assessor holds as an NC fails, saying so. */
+    assert_non_null(strstr(text,
+        "name=\"8.2.5 Monitoring &lt;processes&gt;\" time=\"0\">\n"
+        "      <failure type=\"minor_nc\" message=\"minor nonconformity by assessor override "
+        "(machine verdict conformant): KPI-2 is a draft\">Assessor override: minor_nc (machine "
+        "verdict conformant) by B. Lead at 2026-11-21T10:00:00+00:00: KPI-2 is a draft\n"
+        "</failure>\n"));
+    assert_int_equal(occurrences(text, "<failure "), 1);
+    free(text);
+    cJSON_Delete(document);
+}
+
+/* The finding of clause ID in the only result of an OSCAL export. */
+static const cJSON *oscal_finding(const cJSON *document, const char *id)
+{
+    const cJSON *result = cJSON_GetArrayItem(member(member(document, "assessment-results"),
+                                                    "results"), 0);
+    const cJSON *finding;
+    cJSON_ArrayForEach(finding, member(result, "findings"))
+        if (strcmp(prop(finding, "clause"), id) == 0)
+            return finding;
+    fail_msg("no finding for clause %s", id);
+    return NULL;
+}
+
+static void test_oscal_overrides(void **state)
+{
+    cJSON *input = fixture_with_overrides();
+    char *text = render_document(FORMAT_OSCAL, input, 1);
+    cJSON *document = cJSON_Parse(text);
+    assert_non_null(document);
+    const cJSON *result = cJSON_GetArrayItem(member(member(document, "assessment-results"),
+                                                    "results"), 0);
+    assert_string_equal(prop(result, "readiness"), "not_ready");
+    assert_string_equal(prop(result, "effective-readiness"), "conditional");
+    assert_string_equal(prop(result, "effective-major-nc"), "0");
+    assert_string_equal(prop(result, "active-overrides"), "2");
+
+    const cJSON *waived = oscal_finding(document, "8.2.4");
+    assert_string_equal(prop(waived, "status"), "conformant");
+    assert_string_equal(prop(waived, "machine-status"), "major_nc");
+    assert_string_equal(prop(waived, "override-by"), "A. Auditor");
+    assert_string_equal(prop(waived, "override-expires"), "2027-06-30");
+    assert_string_equal(prop(waived, "override-id"), "7");
+    const cJSON *status = member(member(waived, "target"), "status");
+    assert_string_equal(string_of(status, "state"), "satisfied");
+    assert_string_equal(string_of(status, "reason"), "pass");
+    assert_non_null(strstr(string_of(status, "remarks"), "machine verdict major_nc: IA-8 <closed> it"));
+    assert_non_null(strstr(string_of(waived, "description"), "Machine verdict: Major nonconformity"));
+
+    const cJSON *raised = oscal_finding(document, "8.2.5");
+    assert_string_equal(prop(raised, "status"), "minor_nc");
+    assert_string_equal(prop(raised, "machine-status"), "conformant");
+    assert_null(prop(raised, "override-expires"));
+    status = member(member(raised, "target"), "status");
+    assert_string_equal(string_of(status, "state"), "not-satisfied");
+    assert_string_equal(string_of(status, "reason"), "fail");
+    cJSON_Delete(document);
+    free(text);
+
+    /* Without overrides: no override props, no effective figures. */
+    text = render(FORMAT_OSCAL, 1);
+    document = cJSON_Parse(text);
+    assert_null(prop(oscal_finding(document, "8.2.4"), "machine-status"));
+    assert_null(prop(cJSON_GetArrayItem(member(member(document, "assessment-results"), "results"), 0),
+                     "effective-readiness"));
+    cJSON_Delete(document);
+    free(text);
+    cJSON_Delete(input);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +527,8 @@ int main(void)
         cmocka_unit_test(test_junit_structure),
         cmocka_unit_test(test_oscal_structure),
         cmocka_unit_test(test_oscal_empty),
+        cmocka_unit_test(test_junit_overrides),
+        cmocka_unit_test(test_oscal_overrides),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -119,6 +119,40 @@ static void test_missing_fields_breach(void **state)
     cJSON_Delete(empty);
 }
 
+/* An assessment with assessors' overrides: the counts and readiness
+   they give decide the NC and readiness rules; maturity stays the
+   machine's. */
+static void test_overrides_decide(void **state)
+{
+    policy_t policy;
+    char error[256], reason[256];
+    cJSON *waived = summary("not_ready", 1, 0, 2.0);
+    cJSON *effective = cJSON_AddObjectToObject(waived, "effective");
+    cJSON_AddStringToObject(effective, "readiness", "ready");
+    cJSON_AddNumberToObject(effective, "major_nc", 0);
+    cJSON_AddNumberToObject(effective, "minor_nc", 0);
+    assert_int_equal(policy_parse(&policy, "major,not-ready", error, sizeof error), 0);
+    assert_false(policy_breached(&policy, waived, reason, sizeof reason));
+    assert_int_equal(policy_parse(&policy, "maturity<3", error, sizeof error), 0);
+    assert_true(policy_breached(&policy, waived, reason, sizeof reason));
+    assert_string_equal(reason, "maturity 2.00 < 3");
+
+    cJSON *raised = summary("ready", 0, 0, 4.0);
+    effective = cJSON_AddObjectToObject(raised, "effective");
+    cJSON_AddStringToObject(effective, "readiness", "conditional");
+    cJSON_AddNumberToObject(effective, "major_nc", 0);
+    cJSON_AddNumberToObject(effective, "minor_nc", 1);
+    assert_int_equal(policy_parse(&policy, "minor", error, sizeof error), 0);
+    assert_true(policy_breached(&policy, raised, reason, sizeof reason));
+    assert_string_equal(reason, "1 minor NC; with assessors' overrides");
+    assert_int_equal(policy_parse(&policy, "conditional", error, sizeof error), 0);
+    assert_true(policy_breached(&policy, raised, reason, sizeof reason));
+    assert_int_equal(policy_parse(&policy, "major", error, sizeof error), 0);
+    assert_false(policy_breached(&policy, raised, reason, sizeof reason));
+    cJSON_Delete(waived);
+    cJSON_Delete(raised);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -126,6 +160,7 @@ int main(void)
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_evaluate),
         cmocka_unit_test(test_missing_fields_breach),
+        cmocka_unit_test(test_overrides_decide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

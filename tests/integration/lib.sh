@@ -147,3 +147,29 @@ wait_done() {
 broker_stat() {
   assay stats --format json | python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"
 }
+
+# oscal_validator_setup: find NIST's OSCAL 1.2.1 assessment-results schema
+# (kept beside the checkout, ../shared/vendor/oscal-1.2.1/) and a python3
+# with jsonschema and regex (NIST's patterns use \p{L}; Debian's python3
+# has both once scripts/bootstrap ran); fail when either is missing.
+# oscal_validate FILE then validates one export.
+oscal_validator_setup() {
+  SCHEMA="$ASSAY_SOURCE_DIR/../shared/vendor/oscal-1.2.1/oscal_assessment-results_schema.json"
+  [[ -f $SCHEMA ]] ||
+    fail "NIST's OSCAL schema is missing: expected $SCHEMA (shared/ is kept beside the checkout)"
+  PYTHON=
+  local candidate
+  for candidate in /usr/bin/python3 python3; do
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import jsonschema, regex' 2>/dev/null; then
+      PYTHON=$candidate
+      break
+    fi
+  done
+  [[ -n $PYTHON ]] ||
+    fail "no python3 with the modules jsonschema and regex: run scripts/bootstrap (python3-jsonschema, python3-regex)"
+  log "validator: $PYTHON, schema: $SCHEMA"
+}
+
+oscal_validate() {
+  "$PYTHON" "$ASSAY_SOURCE_DIR/tests/integration/validate_oscal.py" "$SCHEMA" "$1" >&2
+}

@@ -9,22 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ASSAY_SOURCE_DIR"
 
-SCHEMA="$ASSAY_SOURCE_DIR/../shared/vendor/oscal-1.2.1/oscal_assessment-results_schema.json"
-[[ -f $SCHEMA ]] ||
-  fail "NIST's OSCAL schema is missing: expected $SCHEMA (shared/ is kept beside the checkout)"
-
-# The validator needs jsonschema and regex (NIST's patterns use \p{L});
-# Debian's python3 has them once scripts/bootstrap ran.
-PYTHON=
-for candidate in /usr/bin/python3 python3; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c 'import jsonschema, regex' 2>/dev/null; then
-    PYTHON=$candidate
-    break
-  fi
-done
-[[ -n $PYTHON ]] ||
-  fail "no python3 with the modules jsonschema and regex: run scripts/bootstrap (python3-jsonschema, python3-regex)"
-log "validator: $PYTHON, schema: $SCHEMA"
+oscal_validator_setup
 
 # A few example units of different kinds, and one whose texts need
 # escaping in XML (markup characters, quotes, a control character, non-ASCII).
@@ -58,8 +43,7 @@ rc=0
 assay results formats --format oscal >"$WORK/results.oscal.json" || rc=$?
 assert_eq "$rc" 0 "exit code of results --format oscal"
 assert_eq "$(wc -l <"$WORK/results.oscal.json")" 1 "lines of --format oscal"
-"$PYTHON" tests/integration/validate_oscal.py "$SCHEMA" "$WORK/results.oscal.json" >&2 ||
-  fail "--format oscal does not validate against $SCHEMA"
+oscal_validate "$WORK/results.oscal.json" || fail "--format oscal does not validate against $SCHEMA"
 python3 - "$WORK/results.json" "$WORK/results.oscal.json" "$((count * standards))" <<'PY' ||
 import json, sys
 assessments = json.load(open(sys.argv[1]))["assessments"]
@@ -168,7 +152,7 @@ done
 # One job alone is a document of its own, valid too.
 job=$(sql "SELECT min(j.id) FROM jobs j JOIN batches b ON b.id = j.batch_id WHERE b.name = 'formats'")
 assay results "$job" --format oscal >"$WORK/job.oscal.json"
-"$PYTHON" tests/integration/validate_oscal.py "$SCHEMA" "$WORK/job.oscal.json" >&2 ||
+oscal_validate "$WORK/job.oscal.json" ||
   fail "--format oscal of job $job does not validate"
 
 log "passed"

@@ -274,6 +274,62 @@ expect_rc 2 "a manifest row whose unit_id is not the bundle's" assay submit "$WO
 grep -q "bad.csv:2" "$WORK/err" || fail "the refusal does not name the manifest line: $(cat "$WORK/err")"
 assert_eq "$(sql "SELECT count(*) FROM jobs")" "$jobs_before" "jobs after a refused manifest"
 
+log "exports and --fail-on go by the verdicts that apply once assessors overrode them"
+oscal_validator_setup
+# The improved run of $UNIT against ISO 13485 alone (a new job: other
+# standards, other key) has a few minor NCs: waiving each NC clause turns
+# `--fail-on minor` from 1 into 0.
+assay submit "$WORK/run-b/$UNIT.json" --standard iso13485-2016 --batch hist-waive --wait \
+  --timeout 120 -q >/dev/null || fail "submit hist-waive"
+waive_job=$(sql "SELECT j.id FROM jobs j JOIN batch_jobs bj ON bj.job_id = j.id
+                   JOIN batches b ON b.id = bj.batch_id WHERE b.name = 'hist-waive'")
+expect_rc 1 "results --fail-on minor before the waivers" assay results "$waive_job" --fail-on minor
+count=0
+while IFS='|' read -r standard clause status; do
+  assay override "$waive_job" "$clause" --standard "$standard" --status conformant \
+    --reason "Waived after review of $status" --by "W. Aiver" >/dev/null || fail "waiver of $standard $clause"
+  count=$((count + 1))
+done < <(sql "SELECT a.standard, c.clause_id, c.status FROM clause_results c
+                JOIN assessments a ON a.id = c.assessment_id
+               WHERE a.job_id = $waive_job AND c.assessed AND c.status IN ('major_nc', 'minor_nc')")
+log "waived $count NC clauses of job $waive_job"
+assay results "$waive_job" --fail-on minor,not-ready >"$WORK/waived.table" ||
+  fail "results --fail-on minor,not-ready after waiving every NC: rc $?"
+expect_rc 1 "results --fail-on maturity<5 (maturity stays the machine's)" \
+  assay results "$waive_job" --fail-on 'maturity<5'
+assay results "$waive_job" --format json >"$WORK/waived.json" || fail "results json of the waived job"
+json_check "$WORK/waived.json" '
+for a in d["assessments"]:
+    assert a["major_nc"] + a["minor_nc"] > 0 or a["overrides"] == [], a["standard"]
+    if a.get("overrides"):
+        assert a["effective"] == {"readiness": "ready", "major_nc": 0, "minor_nc": 0}, a["effective"]
+'
+assay results "$waive_job" --format junit >"$WORK/waived.junit.xml" || fail "junit of the waived job"
+python3 - "$WORK/waived.junit.xml" "$count" <<'PY' || fail "junit does not show the waivers beside the machine verdicts"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.get("failures") == "0", root.attrib
+outs = [o.text for o in root.iter("system-out") if o.text and o.text.startswith("Assessor override: conformant (machine verdict ")]
+assert len(outs) == int(sys.argv[2]), (len(outs), sys.argv[2])
+assert all("by W. Aiver" in o and "Waived after review" in o for o in outs), outs
+PY
+assay results "$waive_job" --format oscal >"$WORK/waived.oscal.json" || fail "oscal of the waived job"
+oscal_validate "$WORK/waived.oscal.json" || fail "oscal with overrides does not validate against $SCHEMA"
+python3 - "$WORK/waived.oscal.json" "$count" <<'PY' || fail "oscal does not show the waivers beside the machine verdicts"
+import json, sys
+ar = json.load(open(sys.argv[1]))["assessment-results"]
+props = lambda o: {p["name"]: p["value"] for p in o.get("props", [])}
+waived = [f for r in ar["results"] for f in r.get("findings", []) if "machine-status" in props(f)]
+assert len(waived) == int(sys.argv[2]), len(waived)
+for f in waived:
+    p = props(f)
+    assert p["status"] == "conformant" and p["machine-status"] in ("major_nc", "minor_nc"), p
+    assert p["override-by"] == "W. Aiver" and f["target"]["status"]["state"] == "satisfied", f
+for r in ar["results"]:
+    p = props(r)
+    assert p["effective-readiness"] == "ready" and p["readiness"] != "ready", p
+PY
+
 for command in diff history override overrides stats; do
   assay "$command" --help >/dev/null || fail "assay $command --help"
 done
