@@ -421,7 +421,7 @@ static cJSON *entry_of(cJSON *texts, const cJSON *assessment)
 {
     static const char *const keys[] = {
         "unit", "unit_name", "org", "standard", "edition", "as_of", "maturity",
-        "readiness", "major_nc", "minor_nc", "observations"
+        "readiness", "major_nc", "minor_nc", "observations", "effective"
     };
     static const char *const top_keys[] = { "id", "level", "status", "applicable" };
     static const char *const nc_keys[] = { "id", "level", "status" };
@@ -980,6 +980,14 @@ static void render_readiness(page_t *page)
                                                                                 "minor_nc");
             if (major > 0 || minor > 0)
                 emit(out, "<br><span class=\"note\">%n major, %n minor NC</span>", major, minor);
+            /* What the assessors' decisions make of it, when they change it. */
+            const cJSON *effective = get(row->entry, "effective");
+            const char *applied = string_of(effective, "readiness");
+            if (applied && !equal(applied, string_of(row->entry, "readiness"))) {
+                emit(out, "<br><span class=\"note\" data-effective-readiness=\"%h\">"
+                          "with assessors&#39; decisions:</span> ", applied);
+                badge_readiness(out, applied);
+            }
             emit(out, "</td>");
         }
         emit(out, "</tr>\n");

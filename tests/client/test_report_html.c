@@ -265,6 +265,8 @@ static void test_overrides(void **state)
         "'reason':'Policy seen on site & <accepted>','by':'Ann <QA>',"
         "'at':'2026-11-02T10:00:00Z','expires':'2027-01-31'}]");
     cJSON_AddItemToObject(document, "overrides", overrides);
+    cJSON_AddItemToObject(document, "effective",
+                          parse_quoted("{'readiness':'ready','major_nc':0,'minor_nc':0}"));
     assert_int_equal(report_add_assessment(report, document), 0);
     cJSON_Delete(document);
     char *html = report_html(report, NULL);
@@ -279,6 +281,10 @@ static void test_overrides(void **state)
                                  "data-standard=\"s1\" data-clause=\"4.1\">"));
     assert_non_null(strstr(html, "<span class=\"badge major\">major NC</span></td>"
                                  "<td><span class=\"badge ready\">conformant</span>"));
+    /* The readiness the decision gives, beside the machine's. */
+    assert_non_null(strstr(html, "<span class=\"note\" data-effective-readiness=\"ready\">"
+                                 "with assessors&#39; decisions:</span> "
+                                 "<span class=\"badge ready\">"));
     assert_null(strstr(html, "<QA>"));
     free(html);
     report_destroy(&report);
