@@ -173,3 +173,13 @@ oscal_validator_setup() {
 oscal_validate() {
   "$PYTHON" "$ASSAY_SOURCE_DIR/tests/integration/validate_oscal.py" "$SCHEMA" "$1" >&2
 }
+
+# sanitized_broker: is the broker under test built with AddressSanitizer?
+# (Not `nm | grep -q`: grep would stop reading, nm die of SIGPIPE, and
+# pipefail turn a match into a failure.)
+sanitized_broker() {
+  local symbols
+  symbols=$(nm -D "$ASSAY_BIN_DIR/broker/assay-broker" 2>/dev/null || true)
+  symbols+=$(nm "$ASSAY_BIN_DIR/broker/assay-broker" 2>/dev/null || true)
+  [[ $symbols == *__asan_init* ]]
+}

@@ -49,8 +49,7 @@ log "broker peak RSS: $((rss_kb / 1024)) MiB; most jobs cached at once: $peak_ca
 # The RSS bound is for the normal build: AddressSanitizer's shadow memory
 # and its 256 MiB quarantine of freed blocks say nothing about our use
 # (549 MiB seen); there the cache limit above is what shows the bound.
-if nm -D "$ASSAY_BIN_DIR/broker/assay-broker" 2>/dev/null | grep -q __asan_init ||
-   nm "$ASSAY_BIN_DIR/broker/assay-broker" 2>/dev/null | grep -q __asan_init; then
+if sanitized_broker; then
   log "sanitized broker: peak RSS reported, not bounded"
 else
   ((rss_kb < 256 * 1024)) || fail "broker peak RSS $((rss_kb / 1024)) MiB is not bounded"

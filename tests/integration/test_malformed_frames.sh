@@ -34,10 +34,6 @@ heap = json.load(sys.stdin)["broker"]["heap_in_use_bytes"]
 print("none" if heap is None else int(heap) // 1024)'
 }
 
-sanitized_broker() {
-  nm -D "$ASSAY_BIN_DIR/broker/assay-broker" 2>/dev/null | grep -q __asan_init ||
-    nm "$ASSAY_BIN_DIR/broker/assay-broker" 2>/dev/null | grep -q __asan_init
-}
 
 # round SEED OVERSIZED: one garbage run; checks the counters grew by
 # exactly what garbage_client says it sent.
