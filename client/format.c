@@ -534,6 +534,16 @@ static int add_table_row(format_t *self, const cJSON *assessment)
         text_buffer_puts(&self->overrides, line);
         self->override_count++;
     }
+    /* What the overrides make of the assessment, when they change it. */
+    const cJSON *effective = cJSON_GetObjectItemCaseSensitive(assessment, "effective");
+    const char *applied = get_string(effective, "readiness");
+    if (*applied && strcmp(applied, readiness) != 0) {
+        char line[512];
+        snprintf(line, sizeof line, "  %s  %s: readiness %s with the overrides (machine %s)\n",
+                 get_string(assessment, "unit"), get_string(assessment, "standard"), applied,
+                 readiness);
+        text_buffer_puts(&self->overrides, line);
+    }
     return self->overrides.failed ? -1 : 0;
 }
 
