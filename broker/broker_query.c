@@ -7,6 +7,7 @@
     thread only has to pass it on.
 */
 #include "broker_internal.h"
+#include "date.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -96,22 +97,6 @@ static char *answer_history(broker_db_t *db, assay_msg_t *query, int *code)
     return body;
 }
 
-/* YYYY-MM-DD, a day that exists. */
-static bool valid_date(const char *text)
-{
-    if (!text || strlen(text) != 10 || text[4] != '-' || text[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (text[i] < '0' || text[i] > '9'))
-            return false;
-    int year = atoi(text), month = atoi(text + 5), day = atoi(text + 8);
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (year < 1 || month < 1 || month > 12 || day < 1)
-        return false;
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return day <= days[month - 1] + (month == 2 && leap);
-}
-
 /* override: {"job", "standard"?, "clause", "status", "reason", "by",
    "expires"?}; the job may also be the target. */
 static char *answer_override(broker_db_t *db, assay_msg_t *query, int *code)
@@ -139,6 +124,7 @@ static char *answer_override(broker_db_t *db, assay_msg_t *query, int *code)
     for (size_t i = 0; request.status && i < 4; i++)
         status_ok = status_ok || strcmp(request.status, statuses[i]) == 0;
     const char *problem = NULL;
+    int32_t expires_day;
     if (!arguments)
         problem = "override needs arguments: {\"job\", \"clause\", \"status\", \"reason\", \"by\"}";
     else if (request.job_id == 0)
@@ -155,7 +141,7 @@ static char *answer_override(broker_db_t *db, assay_msg_t *query, int *code)
         problem = "override: \"by\" is missing: say who decided";
     else if (strlen(request.by) > BY_MAX)
         problem = "override: \"by\" is longer than 256 bytes";
-    else if (request.expires && *request.expires && !valid_date(request.expires))
+    else if (request.expires && *request.expires && !date_parse_day(request.expires, &expires_day))
         problem = "override: \"expires\" must be a date, YYYY-MM-DD";
     else if (cJSON_GetObjectItemCaseSensitive(arguments, "standard") && !request.standard)
         problem = "override: \"standard\" must be a string";

@@ -6,6 +6,7 @@
     with --format json, one JSON document on the last line of stdout.
 */
 #include "commands.h"
+#include "date.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -97,22 +98,6 @@ static void time_text(const char *iso, char out[32])
     snprintf(out, 32, "%.19s", iso ? iso : "-");
     if (strlen(out) > 10 && out[10] == 'T')
         out[10] = ' ';
-}
-
-/* YYYY-MM-DD, a day that exists (as the broker checks it). */
-static bool valid_date(const char *text)
-{
-    if (!text || strlen(text) != 10 || text[4] != '-' || text[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (text[i] < '0' || text[i] > '9'))
-            return false;
-    int year = atoi(text), month = atoi(text + 5), day = atoi(text + 8);
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (year < 1 || month < 1 || month > 12 || day < 1)
-        return false;
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return day <= days[month - 1] + (month == 2 && leap);
 }
 
 /* ---- a small table: rows of cells, aligned when printed ------------------ */
@@ -465,7 +450,8 @@ int cmd_override(const args_t *args)
         return cli_usage_error(args->command, "--reason is required: say why");
     if (!args->by || strspn(args->by, " \t\r\n") == strlen(args->by))
         return cli_usage_error(args->command, "--by is required: say who decided");
-    if (args->expires && !valid_date(args->expires))
+    int32_t expires_day;
+    if (args->expires && !date_parse_day(args->expires, &expires_day))
         return cli_usage_error(args->command, "--expires: expected a date YYYY-MM-DD, got '%s'",
                                args->expires);
     if (args->standard && (strchr(args->standard, ',') || strcmp(args->standard, "all") == 0))
