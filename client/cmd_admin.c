@@ -31,22 +31,6 @@ static int query(const args_t *args, client_conn_t *conn, const char *verb, cons
     return rc;
 }
 
-static void print_line_json(const cJSON *body)
-{
-    char *text = cJSON_PrintUnformatted(body);
-    if (text)
-        printf("%s\n", text);
-    free(text);
-}
-
-static int one_target(const args_t *args)
-{
-    if (args->positional_count != 1)
-        return cli_usage_error(args->command, "expected one BATCH or JOB, got %zu arguments",
-                               args->positional_count);
-    return EXIT_DONE;
-}
-
 static double number_of(const cJSON *object, const char *name)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
@@ -56,7 +40,7 @@ static double number_of(const cJSON *object, const char *name)
 int cmd_status(const args_t *args)
 {
     bool json = false;
-    int rc = one_target(args);
+    int rc = cli_expect_arguments(args, 1, "one BATCH or JOB");
     if (rc == EXIT_DONE)
         rc = cli_table_or_json(args, &json);
     if (rc != EXIT_DONE)
@@ -68,7 +52,7 @@ int cmd_status(const args_t *args)
     rc = query(args, conn, "status", args->positional[0], &body);
     if (rc == EXIT_DONE) {
         if (json)
-            print_line_json(body);
+            cli_print_json_line(body);
         else {
             const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "kind"));
             printf("%s %s: %.0f jobs\n", kind ? kind : "target", args->positional[0],
@@ -206,7 +190,7 @@ int cmd_stats(const args_t *args)
     rc = query(args, conn, "stats", NULL, &body);
     if (rc == EXIT_DONE) {
         if (json)
-            print_line_json(body);
+            cli_print_json_line(body);
         else
             print_stats(body);
     }
@@ -220,7 +204,7 @@ int cmd_stats(const args_t *args)
    status first to give 4 for a name that does not exist. */
 static int change(const args_t *args, const char *verb, const char *counter, const char *done)
 {
-    int rc = one_target(args);
+    int rc = cli_expect_arguments(args, 1, "one BATCH or JOB");
     if (rc != EXIT_DONE)
         return rc;
     client_conn_t *conn = cli_connect(args, &rc);

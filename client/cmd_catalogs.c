@@ -11,14 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void print_json(const cJSON *json)
-{
-    char *text = cJSON_PrintUnformatted(json);
-    if (text)
-        printf("%s\n", text);
-    free(text);
-}
-
 static const char *string_of(const cJSON *object, const char *name)
 {
     const char *text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, name));
@@ -42,7 +34,7 @@ static int list(const catalog_set_t *catalogs, bool json)
             cJSON_AddStringToObject(entry, "sha256", catalog_sha256(catalog));
             cJSON_AddItemToArray(array, entry);
         }
-        print_json(array);
+        cli_print_json_line(array);
         cJSON_Delete(array);
         return EXIT_DONE;
     }
@@ -107,7 +99,7 @@ static int show(const args_t *args, const catalog_set_t *catalogs, bool json)
     }
     cJSON *summary = catalog_to_json(catalog);
     if (json)
-        print_json(summary);
+        cli_print_json_line(summary);
     else
         show_outline(catalog, summary);
     cJSON_Delete(summary);
@@ -118,7 +110,7 @@ static int kinds(const catalog_set_t *catalogs, bool json)
 {
     cJSON *array = catalog_set_kinds_json(catalogs);
     if (json) {
-        print_json(array);
+        cli_print_json_line(array);
         cJSON_Delete(array);
         return EXIT_DONE;
     }
@@ -196,7 +188,7 @@ static int lint(const args_t *args, bool json)
                 cJSON_AddNullToObject(entry, "hint");
             cJSON_AddItemToArray(array, entry);
         }
-        print_json(array);
+        cli_print_json_line(array);
         cJSON_Delete(array);
     } else if (errors)
         printf("%s: %zu error%s, %zu warning%s\n", path, errors, errors == 1 ? "" : "s",

@@ -49,14 +49,6 @@ static int ask(const args_t *args, client_conn_t *conn, const char *verb, const 
     return rc;
 }
 
-static void print_json_line(const cJSON *body)
-{
-    char *text = cJSON_PrintUnformatted(body);
-    if (text)
-        printf("%s\n", text);
-    free(text);
-}
-
 static const char *text_of(const cJSON *object, const char *name, const char *fallback)
 {
     const char *text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, name));
@@ -263,11 +255,10 @@ static void diff_print(const cJSON *document, const char *from, const char *to, 
 
 int cmd_diff(const args_t *args)
 {
-    if (args->positional_count != 2)
-        return cli_usage_error(args->command, "expected two batches (BATCH_A BATCH_B), got %zu "
-                               "arguments", args->positional_count);
     bool json = false;
-    int rc = cli_table_or_json(args, &json);
+    int rc = cli_expect_arguments(args, 2, "two batches (BATCH_A BATCH_B)");
+    if (rc == EXIT_DONE)
+        rc = cli_table_or_json(args, &json);
     if (rc != EXIT_DONE)
         return rc;
     client_conn_t *conn = cli_connect(args, &rc);
@@ -328,7 +319,7 @@ int cmd_diff(const args_t *args)
         cJSON_AddItemToObject(document, "pairs", pairs);
         pairs = NULL;
         if (json)
-            print_json_line(document);
+            cli_print_json_line(document);
         else
             diff_print(document, from, to, args->all);
     }
@@ -392,13 +383,13 @@ static void history_print(const cJSON *body)
 
 int cmd_history(const args_t *args)
 {
-    if (args->positional_count != 1)
-        return cli_usage_error(args->command, "expected one UNIT, got %zu arguments",
-                               args->positional_count);
+    int rc = cli_expect_arguments(args, 1, "one UNIT");
+    if (rc != EXIT_DONE)
+        return rc;
     if (args->standard && strchr(args->standard, ','))
         return cli_usage_error(args->command, "--standard: one standard id");
     bool json = false;
-    int rc = cli_table_or_json(args, &json);
+    rc = cli_table_or_json(args, &json);
     if (rc != EXIT_DONE)
         return rc;
     client_conn_t *conn = cli_connect(args, &rc);
@@ -412,7 +403,7 @@ int cmd_history(const args_t *args)
     cJSON_Delete(arguments);
     if (rc == EXIT_DONE) {
         if (json)
-            print_json_line(body);
+            cli_print_json_line(body);
         else
             history_print(body);
     }
@@ -429,9 +420,9 @@ static const char *const clause_statuses[] = {
 
 int cmd_override(const args_t *args)
 {
-    if (args->positional_count != 2)
-        return cli_usage_error(args->command, "expected JOB and CLAUSE, got %zu arguments",
-                               args->positional_count);
+    int rc = cli_expect_arguments(args, 2, "JOB and CLAUSE");
+    if (rc != EXIT_DONE)
+        return rc;
     const char *job = args->positional[0], *clause = args->positional[1];
     if (!*job || strspn(job, "0123456789") != strlen(job) || strlen(job) > 18
         || strspn(job, "0") == strlen(job))
@@ -457,7 +448,7 @@ int cmd_override(const args_t *args)
     if (args->standard && (strchr(args->standard, ',') || strcmp(args->standard, "all") == 0))
         return cli_usage_error(args->command, "--standard: one standard id");
     bool json = false;
-    int rc = cli_table_or_json(args, &json);
+    rc = cli_table_or_json(args, &json);
     if (rc != EXIT_DONE)
         return rc;
     client_conn_t *conn = cli_connect(args, &rc);
@@ -480,7 +471,7 @@ int cmd_override(const args_t *args)
     cJSON_Delete(arguments);
     if (rc == EXIT_DONE) {
         if (json)
-            print_json_line(body);
+            cli_print_json_line(body);
         else {
             char id[32];
             number_text(cJSON_GetObjectItemCaseSensitive(body, "id"), id);
@@ -552,11 +543,10 @@ static void overrides_print(const cJSON *body)
 
 int cmd_overrides(const args_t *args)
 {
-    if (args->positional_count != 1)
-        return cli_usage_error(args->command, "expected one BATCH, UNIT or JOB, got %zu "
-                               "arguments", args->positional_count);
     bool json = false;
-    int rc = cli_table_or_json(args, &json);
+    int rc = cli_expect_arguments(args, 1, "one BATCH, UNIT or JOB");
+    if (rc == EXIT_DONE)
+        rc = cli_table_or_json(args, &json);
     if (rc != EXIT_DONE)
         return rc;
     client_conn_t *conn = cli_connect(args, &rc);
@@ -566,7 +556,7 @@ int cmd_overrides(const args_t *args)
     rc = ask(args, conn, "overrides", args->positional[0], NULL, args->positional[0], &body);
     if (rc == EXIT_DONE) {
         if (json)
-            print_json_line(body);
+            cli_print_json_line(body);
         else
             overrides_print(body);
     }

@@ -67,9 +67,9 @@ static int write_file(const char *command, const char *path, const char *text)
 
 int cmd_report(const args_t *args)
 {
-    if (args->positional_count != 1)
-        return cli_usage_error(args->command, "expected one BATCH or JOB, got %zu arguments",
-                               args->positional_count);
+    int rc = cli_expect_arguments(args, 1, "one BATCH or JOB");
+    if (rc != EXIT_DONE)
+        return rc;
     const char *path = args->html ? args->html : "-";
     if (!*path)
         return cli_usage_error(args->command, "--html: expected a file name");
@@ -79,7 +79,7 @@ int cmd_report(const args_t *args)
         fprintf(stderr, "assay %s: out of memory\n", args->command);
         return EXIT_USAGE;
     }
-    int rc = EXIT_DONE;
+    rc = EXIT_DONE;
     client_conn_t *conn = cli_connect(args, &rc);
     if (!conn) {
         report_destroy(&report);

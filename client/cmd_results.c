@@ -156,14 +156,14 @@ int results_fetch(client_conn_t *conn, const char *target, bool full, results_si
 
 int cmd_results(const args_t *args)
 {
-    if (args->positional_count != 1)
-        return cli_usage_error(args->command, "expected one BATCH or JOB, got %zu arguments",
-                               args->positional_count);
+    int rc = cli_expect_arguments(args, 1, "one BATCH or JOB");
+    if (rc != EXIT_DONE)
+        return rc;
     format_kind_t kind;
     policy_t policy;
     if (cli_format(args, FORMAT_TABLE, &kind) != 0 || cli_policy(args, &policy) != 0)
         return EXIT_USAGE;
-    int rc = EXIT_DONE;
+    rc = EXIT_DONE;
     client_conn_t *conn = cli_connect(args, &rc);
     if (!conn)
         return rc;

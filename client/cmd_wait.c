@@ -128,12 +128,8 @@ static void progress_end(progress_t *self)
 
 static void print_json(const wait_options_t *options, const cJSON *status)
 {
-    if (!options->json || !status)
-        return;
-    char *text = cJSON_PrintUnformatted(status);
-    if (text)
-        printf("%s\n", text);
-    free(text);
+    if (options->json && status)
+        cli_print_json_line(status);
 }
 
 /* After the jobs finished: read their results for the --fail-on policy. */
@@ -261,16 +257,16 @@ int wait_run(client_conn_t *conn, const char *target, const wait_options_t *opti
 
 int cmd_wait(const args_t *args)
 {
-    if (args->positional_count != 1)
-        return cli_usage_error(args->command, "expected one BATCH or JOB, got %zu arguments",
-                               args->positional_count);
+    int rc = cli_expect_arguments(args, 1, "one BATCH or JOB");
+    if (rc != EXIT_DONE)
+        return rc;
     format_kind_t kind;
     policy_t policy;
     if (cli_format(args, FORMAT_TABLE, &kind) != 0 || cli_policy(args, &policy) != 0)
         return EXIT_USAGE;
     if (kind != FORMAT_TABLE && kind != FORMAT_JSON)
         return cli_usage_error(args->command, "--format: wait prints table or json");
-    int rc = EXIT_DONE;
+    rc = EXIT_DONE;
     client_conn_t *conn = cli_connect(args, &rc);
     if (!conn)
         return rc;

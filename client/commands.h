@@ -65,6 +65,11 @@ int cli_format(const args_t *args, format_kind_t fallback, format_kind_t *kind);
 int cli_table_or_json(const args_t *args, bool *json);
 /* --fail-on; -1 and a usage error printed when not understood. */
 int cli_policy(const args_t *args, policy_t *policy);
+/* The subcommand takes exactly `count` arguments, described by `what`
+   ("one BATCH or JOB"): EXIT_DONE, or EXIT_USAGE with a usage error. */
+int cli_expect_arguments(const args_t *args, size_t count, const char *what);
+/* A JSON document on one line of stdout (as --format json prints). */
+void cli_print_json_line(const cJSON *json);
 
 /* ---- results (cmd_results.c) ------------------------------------------ */
 

@@ -385,6 +385,22 @@ int cli_table_or_json(const args_t *args, bool *json)
     return EXIT_DONE;
 }
 
+int cli_expect_arguments(const args_t *args, size_t count, const char *what)
+{
+    if (args->positional_count == count)
+        return EXIT_DONE;
+    return cli_usage_error(args->command, "expected %s, got %zu arguments", what,
+                           args->positional_count);
+}
+
+void cli_print_json_line(const cJSON *json)
+{
+    char *text = cJSON_PrintUnformatted(json);
+    if (text)
+        printf("%s\n", text);
+    free(text);
+}
+
 int cli_policy(const args_t *args, policy_t *policy)
 {
     char error[256];
