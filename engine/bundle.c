@@ -18,7 +18,6 @@
 
 #define UNIT_ID_MAX 128
 
-static const char *const item_types[] = { "document", "record", "metric", "attestation", NULL };
 
 typedef struct {
     const char *origin;
@@ -163,48 +162,42 @@ static int32_t item_date(loader_t *self, const cJSON *object, const char *key)
     return day;
 }
 
+static bool known_type(const char *type)
+{
+    for (int i = 0; evidence_types[i]; i++)
+        if (strcmp(type, evidence_types[i]) == 0)
+            return true;
+    return false;
+}
+
 static void load_item(loader_t *self, item_t *item, const cJSON *json, const catalog_set_t *catalogs)
 {
     item->json = json;
     item->id = member_string(self, json, "id", true);
     item->kind = member_string(self, json, "kind", true);
+    const char *declared = NULL;
     if (item->kind && catalogs) {
-        const char *declared = catalog_set_kind_type(catalogs, item->kind);
-        item->type = NULL;
+        declared = catalog_set_kind_type(catalogs, item->kind);
         if (!declared) {
             size_t at = jptr_push_key(&self->where, "kind");
             report(self, DIAG_ERROR, "kinds are declared by the catalogs: see `assay catalogs kinds`",
                    "unknown evidence kind \"%s\"", item->kind);
             jptr_pop(&self->where, at);
         }
-        const char *type = member_string(self, json, "type", true);
-        if (type) {
-            size_t at = jptr_push_key(&self->where, "type");
-            bool known = false;
-            for (int i = 0; item_types[i]; i++)
-                known = known || strcmp(type, item_types[i]) == 0;
-            if (!known)
-                report(self, DIAG_ERROR, "document, record, metric or attestation",
-                       "unknown evidence type \"%s\"", type);
-            else if (declared && strcmp(declared, type) != 0)
-                report(self, DIAG_WARNING, NULL, "kind \"%s\" is declared as a %s, this item says %s",
-                       item->kind, declared, type);
-            item->type = known ? type : NULL;
-            jptr_pop(&self->where, at);
-        }
-    } else {
-        const char *type = member_string(self, json, "type", true);
-        bool known = false;
-        for (int i = 0; type && item_types[i]; i++)
-            known = known || strcmp(type, item_types[i]) == 0;
-        if (type && !known) {
-            size_t at = jptr_push_key(&self->where, "type");
+    }
+    const char *type = member_string(self, json, "type", true);
+    bool known = type && known_type(type);
+    if (type) {
+        size_t at = jptr_push_key(&self->where, "type");
+        if (!known)
             report(self, DIAG_ERROR, "document, record, metric or attestation",
                    "unknown evidence type \"%s\"", type);
-            jptr_pop(&self->where, at);
-        }
-        item->type = known ? type : NULL;
+        else if (declared && strcmp(declared, type) != 0)
+            report(self, DIAG_WARNING, NULL, "kind \"%s\" is declared as a %s, this item says %s",
+                   item->kind, declared, type);
+        jptr_pop(&self->where, at);
     }
+    item->type = known ? type : NULL;
     item->date = item_date(self, json, "date");
     item->expires = item_date(self, json, "expires");
 }

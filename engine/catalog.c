@@ -43,7 +43,7 @@ typedef struct {
     cJSON *json;
 } catalog_holder_t;
 
-static const char *const kind_types[] = { "document", "record", "metric", "attestation", NULL };
+const char *const evidence_types[] = { "document", "record", "metric", "attestation", NULL };
 static const char *const attribute_types[] = { "boolean", "string", "number", "array", NULL };
 static const char *const clause_kinds[] = { "requirement", "guidance", "control", NULL };
 static const char *const severities[] = { "major", "minor", "observation", NULL };
@@ -274,7 +274,7 @@ static void load_kinds(loader_t *self, catalog_t *catalog, const cJSON *root)
             for (size_t i = 0; i < catalog->kind_count; i++)
                 if (strcmp(catalog->kinds[i].name, kind->string) == 0)
                     report(self, DIAG_ERROR, NULL, "kind \"%s\" declared twice", kind->string);
-            const char *type = get_enum(self, kind, "type", kind_types, &type_index);
+            const char *type = get_enum(self, kind, "type", evidence_types, &type_index);
             const char *description = get_string(self, kind, "description", false, false);
             if (!cJSON_GetObjectItemCaseSensitive(kind, "description"))
                 report(self, DIAG_WARNING, "`assay catalogs kinds` shows it to bundle producers",

@@ -16,6 +16,10 @@
 
 #include <stdint.h>
 
+/* The types an evidence kind and an evidence item may have (NULL-ended):
+   catalogs declare each kind with one, bundles give it per item. */
+extern const char *const evidence_types[];
+
 typedef enum { SEVERITY_MAJOR, SEVERITY_MINOR, SEVERITY_OBSERVATION } severity_t;
 typedef enum { CLAUSE_REQUIREMENT, CLAUSE_GUIDANCE, CLAUSE_CONTROL } clause_kind_t;
 
