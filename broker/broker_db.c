@@ -7,6 +7,7 @@
     made only of digits and commas; everything else is a plain parameter.
 */
 #include "broker_db.h"
+#include "pg_session.h"
 
 #include <czmq.h>
 #include <inttypes.h>
@@ -16,15 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BACKOFF_FIRST_MS 100
-#define BACKOFF_MAX_MS 5000
-
 struct _broker_db_t {
-    char *conninfo;
-    PGconn *connection;
-    int64_t next_attempt;   /* monotonic ms before which we do not reconnect */
-    int backoff_ms;
-    char error[512];
+    pg_session_t *session;
 };
 
 broker_db_t *broker_db_new(const char *conninfo)
@@ -32,8 +26,13 @@ broker_db_t *broker_db_new(const char *conninfo)
     broker_db_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->conninfo = strdup(conninfo);
-    self->backoff_ms = BACKOFF_FIRST_MS;
+    /* lock_timeout: a row locked by a worker's transaction (a worker
+       stopped mid-commit) must not stall the event loop; the statement
+       fails, and the next tick tries again. */
+    self->session = pg_session_new(conninfo, "-c lock_timeout=1000 -c statement_timeout=60000",
+                                   "assay-broker");
+    if (!self->session)
+        broker_db_destroy(&self);
     return self;
 }
 
@@ -41,77 +40,43 @@ void broker_db_destroy(broker_db_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    broker_db_t *self = *self_p;
-    if (self->connection)
-        PQfinish(self->connection);
-    free(self->conninfo);
-    free(self);
+    pg_session_destroy(&(*self_p)->session);
+    free(*self_p);
     *self_p = NULL;
 }
 
 const char *broker_db_error(const broker_db_t *self)
 {
-    return self->error;
-}
-
-static void set_error(broker_db_t *self, const char *what, const char *detail)
-{
-    snprintf(self->error, sizeof self->error, "%s: %s", what, detail ? detail : "");
-    /* libpq messages end in a newline; logs want one line. */
-    char *newline;
-    while ((newline = strchr(self->error, '\n')))
-        *newline = ' ';
+    return pg_session_error(self->session);
 }
 
 bool broker_db_ready(broker_db_t *self)
 {
-    if (self->connection && PQstatus(self->connection) == CONNECTION_OK)
-        return true;
-    int64_t now = zclock_mono();
-    if (now < self->next_attempt)
+    bool opened = false;
+    if (!pg_session_connect(self->session, &opened))
         return false;
-    if (self->connection)
-        PQfinish(self->connection);
-    /* A short connect timeout keeps the event loop responsive while the
-       database is down. */
-    /* lock_timeout: a row locked by a worker's transaction (a worker
-       stopped mid-commit) must not stall the event loop; the statement
-       fails, and the next tick tries again. Keepalives notice a database
-       host that vanished. Options come before dbname so that a URL which
-       sets its own wins. */
-    const char *keywords[] = { "options", "keepalives_idle", "keepalives_interval",
-                               "keepalives_count", "dbname", "connect_timeout",
-                               "application_name", NULL };
-    const char *values[] = { "-c lock_timeout=1000 -c statement_timeout=60000", "10", "5", "3",
-                             self->conninfo, "2", "assay-broker", NULL };
-    self->connection = PQconnectdbParams(keywords, values, 1);
-    if (PQstatus(self->connection) == CONNECTION_OK) {
-        self->backoff_ms = BACKOFF_FIRST_MS;
+    if (opened)
         zsys_info("database: connected");
-        return true;
-    }
-    set_error(self, "database unavailable", PQerrorMessage(self->connection));
-    self->next_attempt = now + self->backoff_ms;
-    self->backoff_ms = self->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : self->backoff_ms * 2;
-    return false;
+    return true;
 }
 
 /* Run one parameterized statement; NULL (and the error set) on failure. */
 static PGresult *run(broker_db_t *self, const char *sql, int count, const char *const *values)
 {
-    if (!self->connection || PQstatus(self->connection) != CONNECTION_OK) {
-        if (!self->error[0])
-            set_error(self, "database unavailable", "not connected");
+    PGconn *connection = pg_session_connection(self->session);
+    if (!connection) {
+        if (!*pg_session_error(self->session))
+            pg_session_fail(self->session, "database unavailable", "not connected");
         return NULL;
     }
-    PGresult *result = PQexecParams(self->connection, sql, count, NULL, values, NULL, NULL, 0);
+    PGresult *result = PQexecParams(connection, sql, count, NULL, values, NULL, NULL, 0);
     ExecStatusType status = PQresultStatus(result);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
         return result;
-    set_error(self, "database error", PQresultErrorMessage(result));
+    pg_session_fail(self->session, "database error", PQresultErrorMessage(result));
     PQclear(result);
-    if (PQstatus(self->connection) != CONNECTION_OK)
-        self->next_attempt = 0;   /* reconnect on the next ready check */
+    if (!pg_session_connection(self->session))
+        pg_session_retry_now(self->session);   /* reconnect on the next ready check */
     return NULL;
 }
 
@@ -136,8 +101,9 @@ int broker_db_commit(broker_db_t *self)
 
 void broker_db_rollback(broker_db_t *self)
 {
-    if (self->connection && PQstatus(self->connection) == CONNECTION_OK)
-        PQclear(PQexec(self->connection, "ROLLBACK"));
+    PGconn *connection = pg_session_connection(self->session);
+    if (connection)
+        PQclear(PQexec(connection, "ROLLBACK"));
 }
 
 int broker_db_submit(broker_db_t *self, const broker_submission_t *submission,
