@@ -19,30 +19,7 @@
 #define UNIT_ID_MAX 128
 
 
-typedef struct {
-    const char *origin;
-    diag_list_t *diags;
-    diag_list_t *warnings;
-    size_t errors;
-    jptr_t where;
-} loader_t;
-
-static void report(loader_t *self, diag_severity_t severity, const char *hint, const char *format, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void report(loader_t *self, diag_severity_t severity, const char *hint, const char *format, ...)
-{
-    char message[512];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
-    va_end(args);
-    diag_list_add(self->diags, severity, self->origin, jptr_str(&self->where), hint, "%s", message);
-    if (severity == DIAG_ERROR)
-        self->errors++;
-    else
-        diag_list_add(self->warnings, severity, self->origin, jptr_str(&self->where), hint, "%s", message);
-}
+typedef jreader_t loader_t;
 
 /* Reports a missing or mistyped string member; NULL when not usable. */
 static const char *member_string(loader_t *self, const cJSON *object, const char *key, bool required)
@@ -50,13 +27,13 @@ static const char *member_string(loader_t *self, const cJSON *object, const char
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
     if (!item || (!required && cJSON_IsNull(item))) {
         if (required)
-            report(self, DIAG_ERROR, NULL, "missing \"%s\"", key);
+            jreader_report(self, DIAG_ERROR, NULL, "missing \"%s\"", key);
         return NULL;
     }
     if (cJSON_IsString(item) && *item->valuestring)
         return item->valuestring;
     size_t at = jptr_push_key(&self->where, key);
-    report(self, DIAG_ERROR, NULL, "\"%s\" must be a non-empty string", key);
+    jreader_report(self, DIAG_ERROR, NULL, "\"%s\" must be a non-empty string", key);
     jptr_pop(&self->where, at);
     return NULL;
 }
@@ -79,7 +56,7 @@ static void check_numbers(loader_t *self, const cJSON *json, int depth)
     if (depth > 1100)
         return;     /* unreachable: cJSON stops at 1000 levels */
     if (cJSON_IsNumber(json) && !isfinite(json->valuedouble)) {
-        report(self, DIAG_ERROR, NULL, "number out of range");
+        jreader_report(self, DIAG_ERROR, NULL, "number out of range");
         return;
     }
     size_t index = 0;
@@ -91,32 +68,17 @@ static void check_numbers(loader_t *self, const cJSON *json, int depth)
     }
 }
 
-static void warn_unknown_keys(loader_t *self, const cJSON *object, const char *const *known)
-{
-    for (const cJSON *member = object->child; member; member = member->next) {
-        const char *key = member->string ? member->string : "";
-        bool found = key[0] == '_' || key[0] == '$';
-        for (int i = 0; !found && known[i]; i++)
-            found = strcmp(key, known[i]) == 0;
-        if (!found) {
-            size_t at = jptr_push_key(&self->where, key);
-            report(self, DIAG_WARNING, "it is ignored", "unknown field \"%s\"", key);
-            jptr_pop(&self->where, at);
-        }
-    }
-}
-
 static void load_unit(loader_t *self, bundle_t *bundle, const cJSON *root)
 {
     const cJSON *unit = cJSON_GetObjectItemCaseSensitive(root, "unit");
     if (!unit) {
-        report(self, DIAG_ERROR, "the business unit: {\"id\", \"name\", \"org\", \"attributes\"}",
+        jreader_report(self, DIAG_ERROR, "the business unit: {\"id\", \"name\", \"org\", \"attributes\"}",
                "missing \"unit\"");
         return;
     }
     size_t at = jptr_push_key(&self->where, "unit");
     if (!cJSON_IsObject(unit)) {
-        report(self, DIAG_ERROR, NULL, "\"unit\" must be an object");
+        jreader_report(self, DIAG_ERROR, NULL, "\"unit\" must be an object");
         jptr_pop(&self->where, at);
         return;
     }
@@ -124,7 +86,7 @@ static void load_unit(loader_t *self, bundle_t *bundle, const cJSON *root)
     const char *id = member_string(self, unit, "id", true);
     if (id && !valid_unit_id(id)) {
         size_t at_id = jptr_push_key(&self->where, "id");
-        report(self, DIAG_ERROR, "1 to 128 characters of A-Z a-z 0-9 . _ : -",
+        jreader_report(self, DIAG_ERROR, "1 to 128 characters of A-Z a-z 0-9 . _ : -",
                "invalid unit id \"%s\"", id);
         jptr_pop(&self->where, at_id);
     } else
@@ -134,11 +96,11 @@ static void load_unit(loader_t *self, bundle_t *bundle, const cJSON *root)
     const cJSON *attributes = cJSON_GetObjectItemCaseSensitive(unit, "attributes");
     if (attributes && !cJSON_IsObject(attributes) && !cJSON_IsNull(attributes)) {
         size_t at_attributes = jptr_push_key(&self->where, "attributes");
-        report(self, DIAG_ERROR, NULL, "\"attributes\" must be an object");
+        jreader_report(self, DIAG_ERROR, NULL, "\"attributes\" must be an object");
         jptr_pop(&self->where, at_attributes);
     }
     static const char *const unit_keys[] = { "id", "name", "org", "attributes", NULL };
-    warn_unknown_keys(self, unit, unit_keys);
+    jreader_warn_unknown(self, unit, unit_keys, NULL, "it is ignored");
     jptr_pop(&self->where, at);
 }
 
@@ -151,10 +113,10 @@ static int32_t item_date(loader_t *self, const cJSON *object, const char *key)
     if (!cJSON_IsString(value) || !date_parse_iso(value->valuestring, &day)) {
         size_t at = jptr_push_key(&self->where, key);
         if (cJSON_IsString(value))
-            report(self, DIAG_ERROR, "ISO 8601: YYYY-MM-DD, optionally with a time (2026-06-01T09:30:00Z)",
+            jreader_report(self, DIAG_ERROR, "ISO 8601: YYYY-MM-DD, optionally with a time (2026-06-01T09:30:00Z)",
                    "invalid date \"%s\"", value->valuestring);
         else
-            report(self, DIAG_ERROR, "ISO 8601: YYYY-MM-DD, optionally with a time",
+            jreader_report(self, DIAG_ERROR, "ISO 8601: YYYY-MM-DD, optionally with a time",
                    "\"%s\" must be a date string", key);
         jptr_pop(&self->where, at);
         return DATE_NONE;
@@ -180,7 +142,7 @@ static void load_item(loader_t *self, item_t *item, const cJSON *json, const cat
         declared = catalog_set_kind_type(catalogs, item->kind);
         if (!declared) {
             size_t at = jptr_push_key(&self->where, "kind");
-            report(self, DIAG_ERROR, "kinds are declared by the catalogs: see `assay catalogs kinds`",
+            jreader_report(self, DIAG_ERROR, "kinds are declared by the catalogs: see `assay catalogs kinds`",
                    "unknown evidence kind \"%s\"", item->kind);
             jptr_pop(&self->where, at);
         }
@@ -190,10 +152,10 @@ static void load_item(loader_t *self, item_t *item, const cJSON *json, const cat
     if (type) {
         size_t at = jptr_push_key(&self->where, "type");
         if (!known)
-            report(self, DIAG_ERROR, "document, record, metric or attestation",
+            jreader_report(self, DIAG_ERROR, "document, record, metric or attestation",
                    "unknown evidence type \"%s\"", type);
         else if (declared && strcmp(declared, type) != 0)
-            report(self, DIAG_WARNING, NULL, "kind \"%s\" is declared as a %s, this item says %s",
+            jreader_report(self, DIAG_WARNING, NULL, "kind \"%s\" is declared as a %s, this item says %s",
                    item->kind, declared, type);
         jptr_pop(&self->where, at);
     }
@@ -219,12 +181,12 @@ static void load_evidence(loader_t *self, bundle_t *bundle, const cJSON *root,
 {
     const cJSON *evidence = cJSON_GetObjectItemCaseSensitive(root, "evidence");
     if (!evidence) {
-        report(self, DIAG_ERROR, "an array of evidence items, [] for none", "missing \"evidence\"");
+        jreader_report(self, DIAG_ERROR, "an array of evidence items, [] for none", "missing \"evidence\"");
         return;
     }
     size_t at = jptr_push_key(&self->where, "evidence");
     if (!cJSON_IsArray(evidence)) {
-        report(self, DIAG_ERROR, NULL, "\"evidence\" must be an array");
+        jreader_report(self, DIAG_ERROR, NULL, "\"evidence\" must be an array");
         jptr_pop(&self->where, at);
         return;
     }
@@ -232,7 +194,7 @@ static void load_evidence(loader_t *self, bundle_t *bundle, const cJSON *root,
     bundle->items = calloc(count ? count : 1, sizeof *bundle->items);
     sort_entry_t *ids = calloc(count ? count : 1, sizeof *ids);
     if (!bundle->items || !ids) {
-        report(self, DIAG_ERROR, NULL, "out of memory");
+        jreader_report(self, DIAG_ERROR, NULL, "out of memory");
         free(ids);
         jptr_pop(&self->where, at);
         return;
@@ -244,7 +206,7 @@ static void load_evidence(loader_t *self, bundle_t *bundle, const cJSON *root,
         item->index = i;
         item->date = item->expires = DATE_NONE;
         if (!cJSON_IsObject(json))
-            report(self, DIAG_ERROR, NULL, "an evidence item must be an object");
+            jreader_report(self, DIAG_ERROR, NULL, "an evidence item must be an object");
         else {
             load_item(self, item, json, catalogs);
             if (item->id)
@@ -263,7 +225,7 @@ static void load_evidence(loader_t *self, bundle_t *bundle, const cJSON *root,
             size_t at_key = jptr_push_key(&self->where, "id");
             char hint[64];
             snprintf(hint, sizeof hint, "first at /evidence/%zu", ids[first].index);
-            report(self, DIAG_ERROR, hint, "duplicate evidence id \"%s\"", ids[k].key);
+            jreader_report(self, DIAG_ERROR, hint, "duplicate evidence id \"%s\"", ids[k].key);
             jptr_pop(&self->where, at_key);
             jptr_pop(&self->where, at_id);
         }
@@ -385,12 +347,12 @@ bundle_t *bundle_parse(const char *origin, const char *text, size_t length,
     jptr_init(&loader.where, "");
 
     if (!cJSON_IsObject(root))
-        report(&loader, DIAG_ERROR, NULL, "a bundle must be a JSON object");
+        jreader_report(&loader, DIAG_ERROR, NULL, "a bundle must be a JSON object");
     else {
         const char *tag = member_string(&loader, root, "assay", true);
         if (tag && strcmp(tag, "bundle/1") != 0) {
             size_t at = jptr_push_key(&loader.where, "assay");
-            report(&loader, DIAG_ERROR, "this engine reads bundle/1", "unsupported format \"%s\"", tag);
+            jreader_report(&loader, DIAG_ERROR, "this engine reads bundle/1", "unsupported format \"%s\"", tag);
             jptr_pop(&loader.where, at);
         }
         load_unit(&loader, bundle, root);
@@ -398,7 +360,7 @@ bundle_t *bundle_parse(const char *origin, const char *text, size_t length,
         if (as_of) {
             if (!date_parse_day(as_of, &bundle->as_of_day)) {
                 size_t at = jptr_push_key(&loader.where, "as_of");
-                report(&loader, DIAG_ERROR, "the assessment date, YYYY-MM-DD", "invalid date \"%s\"", as_of);
+                jreader_report(&loader, DIAG_ERROR, "the assessment date, YYYY-MM-DD", "invalid date \"%s\"", as_of);
                 jptr_pop(&loader.where, at);
             } else
                 memcpy(bundle->as_of, as_of, 11);
@@ -406,7 +368,7 @@ bundle_t *bundle_parse(const char *origin, const char *text, size_t length,
         load_evidence(&loader, bundle, root, catalogs);
         check_numbers(&loader, root, 0);
         static const char *const bundle_keys[] = { "assay", "unit", "as_of", "evidence", NULL };
-        warn_unknown_keys(&loader, root, bundle_keys);
+        jreader_warn_unknown(&loader, root, bundle_keys, NULL, "it is ignored");
     }
     jptr_free(&loader.where);
     if (loader.errors || !bundle->warnings || build_index(bundle) != 0) {

@@ -51,27 +51,9 @@ static const char *const severities[] = { "major", "minor", "observation", NULL 
 /* ---- loader: validation state for one file --------------------------------- */
 
 typedef struct {
-    const char *origin;
-    diag_list_t *diags;
-    size_t errors;
-    jptr_t where;
+    jreader_t read;
     expr_compiler_t compiler;
 } loader_t;
-
-static void report(loader_t *self, diag_severity_t severity, const char *hint, const char *format, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void report(loader_t *self, diag_severity_t severity, const char *hint, const char *format, ...)
-{
-    char message[512];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
-    va_end(args);
-    diag_list_add(self->diags, severity, self->origin, jptr_str(&self->where), hint, "%s", message);
-    if (severity == DIAG_ERROR)
-        self->errors++;
-}
 
 static int one_of(const char *value, const char *const *names)
 {
@@ -98,18 +80,18 @@ static const char *get_string(loader_t *self, const cJSON *object, const char *k
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
     if (!item) {
         if (required)
-            report(self, DIAG_ERROR, NULL, "missing \"%s\"", key);
+            jreader_report(&self->read, DIAG_ERROR, NULL, "missing \"%s\"", key);
         return NULL;
     }
-    size_t at = jptr_push_key(&self->where, key);
+    size_t at = jptr_push_key(&self->read.where, key);
     const char *value = NULL;
     if (!cJSON_IsString(item))
-        report(self, DIAG_ERROR, NULL, "\"%s\" must be a string", key);
+        jreader_report(&self->read, DIAG_ERROR, NULL, "\"%s\" must be a string", key);
     else if (non_empty && !*item->valuestring)
-        report(self, DIAG_ERROR, NULL, "\"%s\" must not be empty", key);
+        jreader_report(&self->read, DIAG_ERROR, NULL, "\"%s\" must not be empty", key);
     else
         value = item->valuestring;
-    jptr_pop(&self->where, at);
+    jptr_pop(&self->read.where, at);
     return value;
 }
 
@@ -123,9 +105,9 @@ static const char *get_enum(loader_t *self, const cJSON *object, const char *key
     if (*index < 0) {
         char allowed[128];
         join(allowed, sizeof allowed, names);
-        size_t at = jptr_push_key(&self->where, key);
-        report(self, DIAG_ERROR, allowed, "\"%s\" is not a valid %s", value, key);
-        jptr_pop(&self->where, at);
+        size_t at = jptr_push_key(&self->read.where, key);
+        jreader_report(&self->read, DIAG_ERROR, allowed, "\"%s\" is not a valid %s", value, key);
+        jptr_pop(&self->read.where, at);
         return NULL;
     }
     return value;
@@ -141,21 +123,8 @@ static bool valid_id(const char *id)
     return true;
 }
 
-static void warn_unknown_keys(loader_t *self, const cJSON *object, const char *const *known)
-{
-    for (const cJSON *member = object->child; member; member = member->next) {
-        const char *key = member->string ? member->string : "";
-        /* descriptions and comments are for people; never flagged */
-        if (key[0] == '_' || key[0] == '$' || strcmp(key, "description") == 0
-            || strcmp(key, "note") == 0 || strcmp(key, "notes") == 0 || strcmp(key, "comment") == 0)
-            continue;
-        if (one_of(key, known) < 0) {
-            size_t at = jptr_push_key(&self->where, key);
-            report(self, DIAG_WARNING, "a misspelt field is ignored", "unknown field \"%s\"", key);
-            jptr_pop(&self->where, at);
-        }
-    }
-}
+/* Descriptions and comments are for people; never flagged. */
+static const char *const note_keys[] = { "description", "note", "notes", "comment", NULL };
 
 static char *dup_or_null(const char *text)
 {
@@ -245,39 +214,39 @@ static void load_kinds(loader_t *self, catalog_t *catalog, const cJSON *root)
 {
     const cJSON *kinds = cJSON_GetObjectItemCaseSensitive(root, "kinds");
     if (!kinds) {
-        report(self, DIAG_ERROR, "declare the evidence kinds the checks read, e.g. "
+        jreader_report(&self->read, DIAG_ERROR, "declare the evidence kinds the checks read, e.g. "
                "\"kinds\": {\"quality_manual\": {\"type\": \"document\", \"description\": \"...\"}}",
                "missing \"kinds\"");
         return;
     }
-    size_t at = jptr_push_key(&self->where, "kinds");
+    size_t at = jptr_push_key(&self->read.where, "kinds");
     if (!cJSON_IsObject(kinds)) {
-        report(self, DIAG_ERROR, NULL, "\"kinds\" must be an object of kind: {type, description}");
-        jptr_pop(&self->where, at);
+        jreader_report(&self->read, DIAG_ERROR, NULL, "\"kinds\" must be an object of kind: {type, description}");
+        jptr_pop(&self->read.where, at);
         return;
     }
     size_t count = (size_t) cJSON_GetArraySize(kinds);
     catalog->kinds = calloc(count ? count : 1, sizeof *catalog->kinds);
     if (!catalog->kinds) {
-        report(self, DIAG_ERROR, NULL, "out of memory");
-        jptr_pop(&self->where, at);
+        jreader_report(&self->read, DIAG_ERROR, NULL, "out of memory");
+        jptr_pop(&self->read.where, at);
         return;
     }
     for (const cJSON *kind = kinds->child; kind; kind = kind->next) {
-        size_t at_kind = jptr_push_key(&self->where, kind->string);
+        size_t at_kind = jptr_push_key(&self->read.where, kind->string);
         int type_index = -1;
         if (!*kind->string)
-            report(self, DIAG_ERROR, NULL, "empty kind name");
+            jreader_report(&self->read, DIAG_ERROR, NULL, "empty kind name");
         else if (!cJSON_IsObject(kind))
-            report(self, DIAG_ERROR, NULL, "a kind is an object {\"type\": ..., \"description\": ...}");
+            jreader_report(&self->read, DIAG_ERROR, NULL, "a kind is an object {\"type\": ..., \"description\": ...}");
         else {
             for (size_t i = 0; i < catalog->kind_count; i++)
                 if (strcmp(catalog->kinds[i].name, kind->string) == 0)
-                    report(self, DIAG_ERROR, NULL, "kind \"%s\" declared twice", kind->string);
+                    jreader_report(&self->read, DIAG_ERROR, NULL, "kind \"%s\" declared twice", kind->string);
             const char *type = get_enum(self, kind, "type", evidence_types, &type_index);
             const char *description = get_string(self, kind, "description", false, false);
             if (!cJSON_GetObjectItemCaseSensitive(kind, "description"))
-                report(self, DIAG_WARNING, "`assay catalogs kinds` shows it to bundle producers",
+                jreader_report(&self->read, DIAG_WARNING, "`assay catalogs kinds` shows it to bundle producers",
                        "kind \"%s\" has no description", kind->string);
             if (type) {
                 kind_decl_t *decl = &catalog->kinds[catalog->kind_count++];
@@ -286,10 +255,10 @@ static void load_kinds(loader_t *self, catalog_t *catalog, const cJSON *root)
                 decl->description = strdup(description ? description : "");
             }
         }
-        jptr_pop(&self->where, at_kind);
+        jptr_pop(&self->read.where, at_kind);
     }
     qsort(catalog->kinds, catalog->kind_count, sizeof *catalog->kinds, compare_kind_decl);
-    jptr_pop(&self->where, at);
+    jptr_pop(&self->read.where, at);
 }
 
 static void load_attributes(loader_t *self, catalog_t *catalog, const cJSON *root)
@@ -297,20 +266,20 @@ static void load_attributes(loader_t *self, catalog_t *catalog, const cJSON *roo
     const cJSON *attributes = cJSON_GetObjectItemCaseSensitive(root, "attributes");
     if (!attributes || cJSON_IsNull(attributes))
         return;
-    size_t at = jptr_push_key(&self->where, "attributes");
+    size_t at = jptr_push_key(&self->read.where, "attributes");
     if (!cJSON_IsObject(attributes)) {
-        report(self, DIAG_ERROR, NULL, "\"attributes\" must be an object of name: {type, description}");
-        jptr_pop(&self->where, at);
+        jreader_report(&self->read, DIAG_ERROR, NULL, "\"attributes\" must be an object of name: {type, description}");
+        jptr_pop(&self->read.where, at);
         return;
     }
     size_t count = (size_t) cJSON_GetArraySize(attributes);
     catalog->attributes = calloc(count ? count : 1, sizeof *catalog->attributes);
     for (const cJSON *attribute = attributes->child; catalog->attributes && attribute;
          attribute = attribute->next) {
-        size_t at_attribute = jptr_push_key(&self->where, attribute->string);
+        size_t at_attribute = jptr_push_key(&self->read.where, attribute->string);
         int type_index;
         if (!cJSON_IsObject(attribute))
-            report(self, DIAG_ERROR, NULL, "an attribute is an object {\"type\": ..., \"description\": ...}");
+            jreader_report(&self->read, DIAG_ERROR, NULL, "an attribute is an object {\"type\": ..., \"description\": ...}");
         else {
             const char *type = get_enum(self, attribute, "type", attribute_types, &type_index);
             get_string(self, attribute, "description", false, false);
@@ -320,34 +289,34 @@ static void load_attributes(loader_t *self, catalog_t *catalog, const cJSON *roo
                 decl->type = strdup(type);
             }
         }
-        jptr_pop(&self->where, at_attribute);
+        jptr_pop(&self->read.where, at_attribute);
     }
-    jptr_pop(&self->where, at);
+    jptr_pop(&self->read.where, at);
 }
 
 static void load_levels(loader_t *self, catalog_t *catalog, const cJSON *root)
 {
     const cJSON *levels = cJSON_GetObjectItemCaseSensitive(root, "levels");
     if (!levels) {
-        report(self, DIAG_ERROR, "six names, for maturity levels 0 to 5", "missing \"levels\"");
+        jreader_report(&self->read, DIAG_ERROR, "six names, for maturity levels 0 to 5", "missing \"levels\"");
         return;
     }
-    size_t at = jptr_push_key(&self->where, "levels");
+    size_t at = jptr_push_key(&self->read.where, "levels");
     if (!cJSON_IsArray(levels) || cJSON_GetArraySize(levels) != 6)
-        report(self, DIAG_ERROR, "six names, for maturity levels 0 to 5",
+        jreader_report(&self->read, DIAG_ERROR, "six names, for maturity levels 0 to 5",
                "\"levels\" must be an array of exactly 6 names");
     else {
         int i = 0;
         for (const cJSON *level = levels->child; level; level = level->next, i++) {
-            size_t at_level = jptr_push_index(&self->where, (size_t) i);
+            size_t at_level = jptr_push_index(&self->read.where, (size_t) i);
             if (!cJSON_IsString(level) || !*level->valuestring)
-                report(self, DIAG_ERROR, NULL, "a level name must be a non-empty string");
+                jreader_report(&self->read, DIAG_ERROR, NULL, "a level name must be a non-empty string");
             else
                 catalog->levels[i] = strdup(level->valuestring);
-            jptr_pop(&self->where, at_level);
+            jptr_pop(&self->read.where, at_level);
         }
     }
-    jptr_pop(&self->where, at);
+    jptr_pop(&self->read.where, at);
 }
 
 static expr_t *compile_member(loader_t *self, const cJSON *object, const char *key, bool applies_if)
@@ -355,11 +324,11 @@ static expr_t *compile_member(loader_t *self, const cJSON *object, const char *k
     const cJSON *json = cJSON_GetObjectItemCaseSensitive(object, key);
     if (!json)
         return NULL;
-    size_t at = jptr_push_key(&self->where, key);
+    size_t at = jptr_push_key(&self->read.where, key);
     self->compiler.in_applies_if = applies_if;
-    expr_t *expr = expr_compile(&self->compiler, json, jptr_str(&self->where));
+    expr_t *expr = expr_compile(&self->compiler, json, jptr_str(&self->read.where));
     self->compiler.in_applies_if = false;
-    jptr_pop(&self->where, at);
+    jptr_pop(&self->read.where, at);
     return expr;
 }
 
@@ -383,16 +352,16 @@ static void load_check(loader_t *self, check_t *check, const cJSON *json)
     check->id = dup_or_null(get_string(self, json, "id", true, true));
     const cJSON *level = cJSON_GetObjectItemCaseSensitive(json, "level");
     if (!level)
-        report(self, DIAG_ERROR, "the maturity level 1 to 5 this check evidences", "missing \"level\"");
+        jreader_report(&self->read, DIAG_ERROR, "the maturity level 1 to 5 this check evidences", "missing \"level\"");
     else {
-        size_t at = jptr_push_key(&self->where, "level");
+        size_t at = jptr_push_key(&self->read.where, "level");
         if (!cJSON_IsNumber(level) || level->valuedouble != floor(level->valuedouble)
             || level->valuedouble < 1 || level->valuedouble > 5)
-            report(self, DIAG_ERROR, "levels 1 to 5 (0 is what a clause scores when nothing passes)",
+            jreader_report(&self->read, DIAG_ERROR, "levels 1 to 5 (0 is what a clause scores when nothing passes)",
                    "check level must be an integer from 1 to 5");
         else
             check->level = (int) level->valuedouble;
-        jptr_pop(&self->where, at);
+        jptr_pop(&self->read.where, at);
     }
     int severity = -1;
     if (get_enum(self, json, "severity", severities, &severity))
@@ -400,10 +369,10 @@ static void load_check(loader_t *self, check_t *check, const cJSON *json)
     check->text = dup_or_null(get_string(self, json, "text", true, true));
     check->applies_if = compile_member(self, json, "applies_if", true);
     if (!cJSON_GetObjectItemCaseSensitive(json, "expr"))
-        report(self, DIAG_ERROR, "the rule: a JSON Logic expression, truthy = pass", "missing \"expr\"");
+        jreader_report(&self->read, DIAG_ERROR, "the rule: a JSON Logic expression, truthy = pass", "missing \"expr\"");
     else
         check->expr = compile_member(self, json, "expr", false);
-    warn_unknown_keys(self, json, check_keys);
+    jreader_warn_unknown(&self->read, json, check_keys, note_keys, "a misspelt field is ignored");
 }
 
 static void load_clause(loader_t *self, catalog_t *catalog, clause_t *clause, const cJSON *json,
@@ -413,14 +382,14 @@ static void load_clause(loader_t *self, catalog_t *catalog, clause_t *clause, co
     clause->title = dup_or_null(get_string(self, json, "title", true, false));
     const cJSON *parent = cJSON_GetObjectItemCaseSensitive(json, "parent");
     if (!parent)
-        report(self, DIAG_ERROR, "use null for a top-level clause", "missing \"parent\"");
+        jreader_report(&self->read, DIAG_ERROR, "use null for a top-level clause", "missing \"parent\"");
     else if (!cJSON_IsNull(parent)) {
         const char *value = get_string(self, json, "parent", true, true);
         clause->parent = dup_or_null(value);
         if (value && clause->id && strcmp(value, clause->id) == 0) {
-            size_t at = jptr_push_key(&self->where, "parent");
-            report(self, DIAG_ERROR, NULL, "clause \"%s\" is its own parent", value);
-            jptr_pop(&self->where, at);
+            size_t at = jptr_push_key(&self->read.where, "parent");
+            jreader_report(&self->read, DIAG_ERROR, NULL, "clause \"%s\" is its own parent", value);
+            jptr_pop(&self->read.where, at);
         }
     }
     int kind = -1;
@@ -429,54 +398,54 @@ static void load_clause(loader_t *self, catalog_t *catalog, clause_t *clause, co
     clause->weight = 1;
     const cJSON *weight = cJSON_GetObjectItemCaseSensitive(json, "weight");
     if (weight) {
-        size_t at = jptr_push_key(&self->where, "weight");
+        size_t at = jptr_push_key(&self->read.where, "weight");
         if (!cJSON_IsNumber(weight) || !(weight->valuedouble > 0) || !isfinite(weight->valuedouble))
-            report(self, DIAG_ERROR, NULL, "\"weight\" must be a positive number");
+            jreader_report(&self->read, DIAG_ERROR, NULL, "\"weight\" must be a positive number");
         else
             clause->weight = weight->valuedouble;
-        jptr_pop(&self->where, at);
+        jptr_pop(&self->read.where, at);
     }
     clause->applies_if = compile_member(self, json, "applies_if", true);
 
     const cJSON *maps = cJSON_GetObjectItemCaseSensitive(json, "maps_to");
     if (maps && !cJSON_IsNull(maps)) {
-        size_t at = jptr_push_key(&self->where, "maps_to");
+        size_t at = jptr_push_key(&self->read.where, "maps_to");
         if (!cJSON_IsArray(maps))
-            report(self, DIAG_ERROR, NULL, "\"maps_to\" must be an array of \"CATALOG:CLAUSE\"");
+            jreader_report(&self->read, DIAG_ERROR, NULL, "\"maps_to\" must be an array of \"CATALOG:CLAUSE\"");
         else {
             size_t count = (size_t) cJSON_GetArraySize(maps);
             clause->maps_to = calloc(count ? count : 1, sizeof *clause->maps_to);
             size_t i = 0;
             for (const cJSON *map = maps->child; clause->maps_to && map; map = map->next, i++) {
-                size_t at_map = jptr_push_index(&self->where, i);
+                size_t at_map = jptr_push_index(&self->read.where, i);
                 const char *colon = cJSON_IsString(map) ? strchr(map->valuestring, ':') : NULL;
                 if (!colon || colon == map->valuestring || !colon[1])
-                    report(self, DIAG_ERROR, "e.g. \"iso27002-2022:5.7\"",
+                    jreader_report(&self->read, DIAG_ERROR, "e.g. \"iso27002-2022:5.7\"",
                            "a mapping must be a string \"CATALOG:CLAUSE\"");
                 else
                     clause->maps_to[clause->map_count++] = strdup(map->valuestring);
-                jptr_pop(&self->where, at_map);
+                jptr_pop(&self->read.where, at_map);
             }
         }
-        jptr_pop(&self->where, at);
+        jptr_pop(&self->read.where, at);
     }
 
     const cJSON *inherit = cJSON_GetObjectItemCaseSensitive(json, "inherit_checks");
     if (inherit) {
-        size_t at = jptr_push_key(&self->where, "inherit_checks");
+        size_t at = jptr_push_key(&self->read.where, "inherit_checks");
         if (!cJSON_IsBool(inherit))
-            report(self, DIAG_ERROR, NULL, "\"inherit_checks\" must be true or false");
+            jreader_report(&self->read, DIAG_ERROR, NULL, "\"inherit_checks\" must be true or false");
         else if (cJSON_IsTrue(inherit) && !catalog->extends)
-            report(self, DIAG_WARNING, NULL, "\"inherit_checks\" has no effect in a catalog that extends nothing");
+            jreader_report(&self->read, DIAG_WARNING, NULL, "\"inherit_checks\" has no effect in a catalog that extends nothing");
         clause->inherit_checks = cJSON_IsTrue(inherit);
-        jptr_pop(&self->where, at);
+        jptr_pop(&self->read.where, at);
     }
 
     const cJSON *checks = cJSON_GetObjectItemCaseSensitive(json, "checks");
     if (checks && !cJSON_IsNull(checks)) {
-        size_t at = jptr_push_key(&self->where, "checks");
+        size_t at = jptr_push_key(&self->read.where, "checks");
         if (!cJSON_IsArray(checks))
-            report(self, DIAG_ERROR, NULL, "\"checks\" must be an array");
+            jreader_report(&self->read, DIAG_ERROR, NULL, "\"checks\" must be an array");
         else {
             size_t count = (size_t) cJSON_GetArraySize(checks);
             clause->checks = calloc(count ? count : 1, sizeof *clause->checks);
@@ -486,9 +455,9 @@ static void load_clause(loader_t *self, catalog_t *catalog, clause_t *clause, co
             size_t i = 0;
             for (const cJSON *check = checks->child; clause->checks && grown && check;
                  check = check->next, i++) {
-                size_t at_check = jptr_push_index(&self->where, i);
+                size_t at_check = jptr_push_index(&self->read.where, i);
                 if (!cJSON_IsObject(check))
-                    report(self, DIAG_ERROR, NULL, "a check must be an object");
+                    jreader_report(&self->read, DIAG_ERROR, NULL, "a check must be an object");
                 else {
                     check_t *compiled = &clause->checks[clause->check_count++];
                     load_check(self, compiled, check);
@@ -497,33 +466,33 @@ static void load_clause(loader_t *self, catalog_t *catalog, clause_t *clause, co
                             char hint[96];
                             snprintf(hint, sizeof hint, "first at /clauses/%zu/checks/%zu",
                                      (*seen)[s].clause, (*seen)[s].check);
-                            size_t at_id = jptr_push_key(&self->where, "id");
-                            report(self, DIAG_ERROR, hint, "duplicate check id \"%s\"", compiled->id);
-                            jptr_pop(&self->where, at_id);
+                            size_t at_id = jptr_push_key(&self->read.where, "id");
+                            jreader_report(&self->read, DIAG_ERROR, hint, "duplicate check id \"%s\"", compiled->id);
+                            jptr_pop(&self->read.where, at_id);
                             break;
                         }
                     if (compiled->id)
                         (*seen)[(*seen_count)++] = (seen_check_t) { compiled->id, clause->source_index, i };
                 }
-                jptr_pop(&self->where, at_check);
+                jptr_pop(&self->read.where, at_check);
             }
         }
-        jptr_pop(&self->where, at);
+        jptr_pop(&self->read.where, at);
     }
-    warn_unknown_keys(self, json, clause_keys);
+    jreader_warn_unknown(&self->read, json, clause_keys, note_keys, "a misspelt field is ignored");
 }
 
 static void load_clauses(loader_t *self, catalog_t *catalog, const cJSON *root)
 {
     const cJSON *clauses = cJSON_GetObjectItemCaseSensitive(root, "clauses");
     if (!clauses) {
-        report(self, DIAG_ERROR, NULL, "missing \"clauses\"");
+        jreader_report(&self->read, DIAG_ERROR, NULL, "missing \"clauses\"");
         return;
     }
-    size_t at = jptr_push_key(&self->where, "clauses");
+    size_t at = jptr_push_key(&self->read.where, "clauses");
     if (!cJSON_IsArray(clauses)) {
-        report(self, DIAG_ERROR, NULL, "\"clauses\" must be an array");
-        jptr_pop(&self->where, at);
+        jreader_report(&self->read, DIAG_ERROR, NULL, "\"clauses\" must be an array");
+        jptr_pop(&self->read.where, at);
         return;
     }
     size_t count = (size_t) cJSON_GetArraySize(clauses);
@@ -532,9 +501,9 @@ static void load_clauses(loader_t *self, catalog_t *catalog, const cJSON *root)
     size_t seen_count = 0;
     size_t i = 0;
     for (const cJSON *json = clauses->child; catalog->clauses && json; json = json->next, i++) {
-        size_t at_clause = jptr_push_index(&self->where, i);
+        size_t at_clause = jptr_push_index(&self->read.where, i);
         if (!cJSON_IsObject(json))
-            report(self, DIAG_ERROR, NULL, "a clause must be an object");
+            jreader_report(&self->read, DIAG_ERROR, NULL, "a clause must be an object");
         else {
             clause_t *clause = &catalog->clauses[catalog->clause_count++];
             clause->source_index = i;
@@ -544,16 +513,16 @@ static void load_clauses(loader_t *self, catalog_t *catalog, const cJSON *root)
                 if (catalog->clauses[j].id && strcmp(catalog->clauses[j].id, clause->id) == 0) {
                     char hint[64];
                     snprintf(hint, sizeof hint, "first at /clauses/%zu", catalog->clauses[j].source_index);
-                    size_t at_id = jptr_push_key(&self->where, "id");
-                    report(self, DIAG_ERROR, hint, "duplicate clause id \"%s\"", clause->id);
-                    jptr_pop(&self->where, at_id);
+                    size_t at_id = jptr_push_key(&self->read.where, "id");
+                    jreader_report(&self->read, DIAG_ERROR, hint, "duplicate clause id \"%s\"", clause->id);
+                    jptr_pop(&self->read.where, at_id);
                     break;
                 }
         }
-        jptr_pop(&self->where, at_clause);
+        jptr_pop(&self->read.where, at_clause);
     }
     free(seen);
-    jptr_pop(&self->where, at);
+    jptr_pop(&self->read.where, at);
 }
 
 /* ---- effective clause lists ---------------------------------------------------- */
@@ -880,14 +849,14 @@ static void lint_failed(const catalog_set_t *set, catalog_t *catalog, diag_list_
 static catalog_t *catalog_compile(const char *origin, cJSON *root, diag_list_t *diags,
                                   size_t *errors, const catalog_set_t *set)
 {
-    loader_t loader = { .origin = origin, .diags = diags };
-    jptr_init(&loader.where, "");
+    loader_t loader = { .read = { .origin = origin, .diags = diags } };
+    jptr_init(&loader.read.where, "");
     expr_compiler_init(&loader.compiler, origin, diags);
     catalog_holder_t *holder = calloc(1, sizeof *holder);
     if (!holder) {
         diag_list_add(diags, DIAG_ERROR, origin, "", NULL, "out of memory");
         *errors = 1;
-        jptr_free(&loader.where);
+        jptr_free(&loader.read.where);
         return NULL;
     }
     catalog_t *catalog = &holder->catalog;
@@ -895,21 +864,21 @@ static catalog_t *catalog_compile(const char *origin, cJSON *root, diag_list_t *
     catalog->origin = strdup(origin ? origin : "-");
 
     if (!cJSON_IsObject(root)) {
-        report(&loader, DIAG_ERROR, NULL, "a catalog must be a JSON object");
+        jreader_report(&loader.read, DIAG_ERROR, NULL, "a catalog must be a JSON object");
         goto done;
     }
     const char *tag = get_string(&loader, root, "assay", true, false);
     if (tag && strcmp(tag, "catalog/1") != 0) {
-        size_t at = jptr_push_key(&loader.where, "assay");
-        report(&loader, DIAG_ERROR, "this engine reads catalog/1", "unsupported format \"%s\"", tag);
-        jptr_pop(&loader.where, at);
+        size_t at = jptr_push_key(&loader.read.where, "assay");
+        jreader_report(&loader.read, DIAG_ERROR, "this engine reads catalog/1", "unsupported format \"%s\"", tag);
+        jptr_pop(&loader.read.where, at);
     }
     const char *id = get_string(&loader, root, "id", true, true);
     if (id && !valid_id(id)) {
-        size_t at = jptr_push_key(&loader.where, "id");
-        report(&loader, DIAG_ERROR, "lower-case letters, digits and '-', e.g. iso9001-2015",
+        size_t at = jptr_push_key(&loader.read.where, "id");
+        jreader_report(&loader.read, DIAG_ERROR, "lower-case letters, digits and '-', e.g. iso9001-2015",
                "invalid catalog id \"%s\"", id);
-        jptr_pop(&loader.where, at);
+        jptr_pop(&loader.read.where, at);
     } else
         catalog->id = dup_or_null(id);
     catalog->standard = dup_or_null(get_string(&loader, root, "standard", true, true));
@@ -925,52 +894,52 @@ static catalog_t *catalog_compile(const char *origin, cJSON *root, diag_list_t *
     const cJSON *certifiable = cJSON_GetObjectItemCaseSensitive(root, "certifiable");
     if (!cJSON_IsBool(certifiable)) {
         if (certifiable) {
-            size_t at = jptr_push_key(&loader.where, "certifiable");
-            report(&loader, DIAG_ERROR, NULL, "\"certifiable\" must be true or false");
-            jptr_pop(&loader.where, at);
+            size_t at = jptr_push_key(&loader.read.where, "certifiable");
+            jreader_report(&loader.read, DIAG_ERROR, NULL, "\"certifiable\" must be true or false");
+            jptr_pop(&loader.read.where, at);
         } else
-            report(&loader, DIAG_ERROR, "true for a certifiable standard, false for guidance or controls",
+            jreader_report(&loader.read, DIAG_ERROR, "true for a certifiable standard, false for guidance or controls",
                    "missing \"certifiable\"");
     }
     catalog->certifiable = cJSON_IsTrue(certifiable);
     const cJSON *extends = cJSON_GetObjectItemCaseSensitive(root, "extends");
     if (extends && !cJSON_IsNull(extends)) {
         const char *base = get_string(&loader, root, "extends", false, true);
-        size_t at = jptr_push_key(&loader.where, "extends");
+        size_t at = jptr_push_key(&loader.read.where, "extends");
         if (base && !valid_id(base))
-            report(&loader, DIAG_ERROR, NULL, "invalid catalog id \"%s\"", base);
+            jreader_report(&loader.read, DIAG_ERROR, NULL, "invalid catalog id \"%s\"", base);
         else if (base && id && strcmp(base, id) == 0)
-            report(&loader, DIAG_ERROR, NULL, "a catalog cannot extend itself");
+            jreader_report(&loader.read, DIAG_ERROR, NULL, "a catalog cannot extend itself");
         else
             catalog->extends = dup_or_null(base);
-        jptr_pop(&loader.where, at);
+        jptr_pop(&loader.read.where, at);
     }
     load_levels(&loader, catalog, root);
     load_attributes(&loader, catalog, root);
     load_kinds(&loader, catalog, root);
     load_clauses(&loader, catalog, root);
-    warn_unknown_keys(&loader, root, catalog_keys);
+    jreader_warn_unknown(&loader.read, root, catalog_keys, note_keys, "a misspelt field is ignored");
 
     catalog->refs = loader.compiler.refs;
     catalog->ref_count = loader.compiler.ref_count;
     loader.compiler.refs = NULL;
     loader.compiler.ref_count = 0;
-    loader.errors += loader.compiler.errors;
+    loader.read.errors += loader.compiler.errors;
     if (eff_build_own(catalog) != 0)
-        loader.errors++;
-    else if (!catalog->extends && loader.errors == 0) {
+        loader.read.errors++;
+    else if (!catalog->extends && loader.read.errors == 0) {
         /* everything is known already: lint now, so `catalogs lint FILE`
            on a single catalog reports all of it */
-        loader.errors += eff_finish(catalog, catalog->origin, diags);
-        loader.errors += lint_refs(catalog, diags);
+        loader.read.errors += eff_finish(catalog, catalog->origin, diags);
+        loader.read.errors += lint_refs(catalog, diags);
         lint_levels(catalog, diags);
-    } else if (loader.errors && set)
+    } else if (loader.read.errors && set)
         lint_failed(set, catalog, diags);
 done:
     expr_compiler_clear(&loader.compiler);
-    jptr_free(&loader.where);
-    *errors = loader.errors;
-    if (loader.errors) {
+    jptr_free(&loader.read.where);
+    *errors = loader.read.errors;
+    if (loader.read.errors) {
         holder->json = NULL;    /* the caller owns root on failure */
         catalog_destroy(&catalog);
     }

@@ -3,6 +3,7 @@
 */
 #include "jsontext.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,4 +220,41 @@ void jptr_pop(jptr_t *self, size_t length)
 const char *jptr_str(const jptr_t *self)
 {
     return self->text ? self->text : "";
+}
+
+void jreader_report(jreader_t *self, diag_severity_t severity, const char *hint,
+                    const char *format, ...)
+{
+    char message[512];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    diag_list_add(self->diags, severity, self->origin, jptr_str(&self->where), hint, "%s", message);
+    if (severity == DIAG_ERROR)
+        self->errors++;
+    else if (self->warnings)
+        diag_list_add(self->warnings, severity, self->origin, jptr_str(&self->where), hint, "%s",
+                      message);
+}
+
+static bool listed(const char *key, const char *const *names)
+{
+    for (int i = 0; names && names[i]; i++)
+        if (strcmp(key, names[i]) == 0)
+            return true;
+    return false;
+}
+
+void jreader_warn_unknown(jreader_t *self, const cJSON *object, const char *const *known,
+                          const char *const *ignored, const char *hint)
+{
+    for (const cJSON *member = object->child; member; member = member->next) {
+        const char *key = member->string ? member->string : "";
+        if (key[0] == '_' || key[0] == '$' || listed(key, known) || listed(key, ignored))
+            continue;
+        size_t at = jptr_push_key(&self->where, key);
+        jreader_report(self, DIAG_WARNING, hint, "unknown field \"%s\"", key);
+        jptr_pop(&self->where, at);
+    }
 }

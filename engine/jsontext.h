@@ -31,4 +31,24 @@ size_t jptr_push_index(jptr_t *self, size_t index);
 void jptr_pop(jptr_t *self, size_t length);
 const char *jptr_str(const jptr_t *self);
 
+/* The state of reading one document that people or tools wrote (a bundle,
+   a catalog): every problem is reported at its place and reading goes on,
+   so one run lists them all. */
+typedef struct {
+    const char *origin;       /* the file, for messages */
+    diag_list_t *diags;       /* every error and warning */
+    diag_list_t *warnings;    /* warnings again, or NULL */
+    size_t errors;
+    jptr_t where;             /* the JSON Pointer of what is being read */
+} jreader_t;
+
+/* Report at `where`; an error counts in `errors`. */
+void jreader_report(jreader_t *self, diag_severity_t severity, const char *hint,
+                    const char *format, ...) __attribute__((format(printf, 4, 5)));
+/* A warning with `hint` for each member of `object` that is in neither
+   `known` nor `ignored` (both NULL-ended; ignored may be NULL) and does
+   not start with '_' or '$': a misspelt field must not pass unnoticed. */
+void jreader_warn_unknown(jreader_t *self, const cJSON *object, const char *const *known,
+                          const char *const *ignored, const char *hint);
+
 #endif
