@@ -40,12 +40,8 @@ static double number_of(const cJSON *object, const char *name)
 int cmd_status(const args_t *args)
 {
     bool json = false;
-    int rc = cli_expect_arguments(args, 1, "one BATCH or JOB");
-    if (rc == EXIT_DONE)
-        rc = cli_table_or_json(args, &json);
-    if (rc != EXIT_DONE)
-        return rc;
-    client_conn_t *conn = cli_connect(args, &rc);
+    int rc = EXIT_DONE;
+    client_conn_t *conn = cli_connect_to_query(args, 1, "one BATCH or JOB", &json, &rc);
     if (!conn)
         return rc;
     cJSON *body = NULL;

@@ -256,12 +256,8 @@ static void diff_print(const cJSON *document, const char *from, const char *to, 
 int cmd_diff(const args_t *args)
 {
     bool json = false;
-    int rc = cli_expect_arguments(args, 2, "two batches (BATCH_A BATCH_B)");
-    if (rc == EXIT_DONE)
-        rc = cli_table_or_json(args, &json);
-    if (rc != EXIT_DONE)
-        return rc;
-    client_conn_t *conn = cli_connect(args, &rc);
+    int rc = EXIT_DONE;
+    client_conn_t *conn = cli_connect_to_query(args, 2, "two batches (BATCH_A BATCH_B)", &json, &rc);
     if (!conn)
         return rc;
     const char *from = args->positional[0], *to = args->positional[1];
@@ -544,12 +540,8 @@ static void overrides_print(const cJSON *body)
 int cmd_overrides(const args_t *args)
 {
     bool json = false;
-    int rc = cli_expect_arguments(args, 1, "one BATCH, UNIT or JOB");
-    if (rc == EXIT_DONE)
-        rc = cli_table_or_json(args, &json);
-    if (rc != EXIT_DONE)
-        return rc;
-    client_conn_t *conn = cli_connect(args, &rc);
+    int rc = EXIT_DONE;
+    client_conn_t *conn = cli_connect_to_query(args, 1, "one BATCH, UNIT or JOB", &json, &rc);
     if (!conn)
         return rc;
     cJSON *body = NULL;

@@ -68,6 +68,12 @@ int cli_policy(const args_t *args, policy_t *policy);
 /* The subcommand takes exactly `count` arguments, described by `what`
    ("one BATCH or JOB"): EXIT_DONE, or EXIT_USAGE with a usage error. */
 int cli_expect_arguments(const args_t *args, size_t count, const char *what);
+/* The start of a subcommand that asks the broker one thing and prints a
+   table or JSON: `count` arguments (cli_expect_arguments), --format
+   table|json (sets *json), then the connection; NULL with *exit_code set
+   when any of them fails. */
+client_conn_t *cli_connect_to_query(const args_t *args, size_t count, const char *what,
+                                    bool *json, int *exit_code);
 /* A JSON document on one line of stdout (as --format json prints). */
 void cli_print_json_line(const cJSON *json);
 

@@ -393,6 +393,15 @@ int cli_expect_arguments(const args_t *args, size_t count, const char *what)
                            args->positional_count);
 }
 
+client_conn_t *cli_connect_to_query(const args_t *args, size_t count, const char *what,
+                                    bool *json, int *exit_code)
+{
+    *exit_code = cli_expect_arguments(args, count, what);
+    if (*exit_code == EXIT_DONE)
+        *exit_code = cli_table_or_json(args, json);
+    return *exit_code == EXIT_DONE ? cli_connect(args, exit_code) : NULL;
+}
+
 void cli_print_json_line(const cJSON *json)
 {
     char *text = cJSON_PrintUnformatted(json);
