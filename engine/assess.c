@@ -8,79 +8,14 @@
     arrays in catalog order with numbers rounded to 2 decimals, so the same
     inputs always print byte-identically.
 */
+#include "assessment.h"
 #include "date.h"
 #include "expr.h"
-#include "internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef enum { CHECK_PASS, CHECK_FAIL, CHECK_NOT_APPLICABLE, CHECK_ERROR } check_status_t;
-/* Ordered so that "worst of" is the maximum among the first three. */
-typedef enum { STATUS_CONFORMANT, STATUS_MINOR_NC, STATUS_MAJOR_NC, STATUS_NOT_APPLICABLE } clause_status_t;
-typedef enum { APP_UNKNOWN, APP_YES, APP_NO, APP_ERROR } applicability_t;
-
-static const char *const check_status_names[] = { "pass", "fail", "not_applicable", "error" };
-static const char *const clause_status_names[] = { "conformant", "minor_nc", "major_nc", "not_applicable" };
-static const char *const severity_names[] = { "major", "minor", "observation" };
-
-typedef struct {
-    bool done;
-    bool applicable;
-    bool has_level;
-    double level;
-    clause_status_t status;
-} clause_result_t;
-
-typedef struct {
-    size_t clause;              /* index into the catalog's effective list */
-    const check_t *check;
-    check_status_t status;
-    char *message;
-    size_t evidence_offset;     /* into assessment->indices */
-    size_t evidence_count;
-    size_t expired_offset;
-    size_t expired_count;
-} check_result_t;
-
-typedef struct {
-    size_t clause;
-    size_t map;
-    int evidenced;              /* 1, 0, -1 when the target is not linked, -2 when it does
-                                   not apply to the unit */
-} mapping_result_t;
-
-typedef struct {
-    char *where;
-    char *message;
-} warning_t;
-
-struct _assessment_t {
-    const catalog_t *catalog;
-    char *unit;
-    char *unit_name;
-    char *org;
-    char as_of[11];
-    char **item_ids;            /* into id_pool, bundle order */
-    char *id_pool;
-    clause_result_t *clauses;
-    check_result_t *checks;
-    size_t check_count;
-    size_t *indices;            /* evidence / expired item indices of all checks */
-    size_t index_count;
-    size_t index_capacity;
-    mapping_result_t *mappings;
-    size_t mapping_count;
-    warning_t *warnings;
-    size_t warning_count;
-    double maturity;
-    int major_nc;
-    int minor_nc;
-    int observations;
-    const char *readiness;
-};
 
 /* Per-catalog evaluation state (the assessed catalog, and any catalog
    that mapping targets point into). */
@@ -103,12 +38,6 @@ typedef struct {
     size_t target_count;
     bool oom;
 } context_t;
-
-static double round2(double x)
-{
-    double r = round(x * 100.0) / 100.0;
-    return r == 0 ? 0 : r;      /* never print -0 */
-}
 
 static bool state_init(catalog_state_t *state, const catalog_t *catalog)
 {
@@ -327,7 +256,7 @@ static void score_heading(const catalog_state_t *state, size_t index, clause_res
     out->done = true;
     out->applicable = any;
     out->has_level = any;
-    out->level = any ? round2(sum / weights) : 0;
+    out->level = any ? assessment_round2(sum / weights) : 0;
     out->status = any ? worst : STATUS_NOT_APPLICABLE;
 }
 
@@ -378,21 +307,6 @@ static int evidenced(context_t *ctx, const map_target_t *target)
         all = all && r->level >= 1;
     }
     return !any ? -2 : all;
-}
-
-static double weighted_mean(const catalog_state_t *state, const size_t *indices, size_t count, bool *any)
-{
-    double weights = 0, sum = 0;
-    *any = false;
-    for (size_t k = 0; k < count; k++) {
-        size_t j = indices ? indices[k] : k;
-        if (state->catalog->eff[j].check_count == 0 || !state->results[j].applicable)
-            continue;
-        *any = true;
-        weights += state->catalog->eff[j].clause->weight;
-        sum += state->catalog->eff[j].clause->weight * state->results[j].level;
-    }
-    return *any ? round2(sum / weights) : 0;
 }
 
 static bool copy_bundle(assessment_t *a, const bundle_t *bundle)
@@ -494,7 +408,7 @@ assessment_t *engine_assess(const catalog_t *catalog, const bundle_t *bundle)
 
     if (ok) {
         bool any;
-        a->maturity = weighted_mean(&ctx.main, NULL, n, &any);
+        a->maturity = assessment_weighted_mean(catalog, ctx.main.results, NULL, n, &any);
         for (size_t i = 0; i < n; i++) {
             if (catalog->eff[i].check_count == 0)
                 continue;
@@ -553,150 +467,3 @@ int assessment_major_nc(const assessment_t *self) { return self->major_nc; }
 int assessment_minor_nc(const assessment_t *self) { return self->minor_nc; }
 int assessment_observations(const assessment_t *self) { return self->observations; }
 
-/* ---- result document ------------------------------------------------------------- */
-
-/* Keys are string literals added with cJSON's *CS variants: no copy per
-   key, about half the allocations of a result document. cJSON_Delete and
-   cJSON_Duplicate both honour constant keys. */
-static void put(cJSON *object, const char *key, cJSON *item)
-{
-    if (item && !cJSON_AddItemToObjectCS(object, key, item))
-        cJSON_Delete(item);
-}
-
-static void put_string(cJSON *object, const char *key, const char *value)
-{
-    put(object, key, value ? cJSON_CreateString(value) : cJSON_CreateNull());
-}
-
-static void put_number(cJSON *object, const char *key, double value)
-{
-    put(object, key, cJSON_CreateNumber(value));
-}
-
-static void put_bool(cJSON *object, const char *key, bool value)
-{
-    put(object, key, cJSON_CreateBool(value));
-}
-
-static cJSON *put_container(cJSON *object, const char *key, cJSON *container)
-{
-    if (!container || !cJSON_AddItemToObjectCS(object, key, container)) {
-        cJSON_Delete(container);
-        return NULL;
-    }
-    return container;
-}
-
-static cJSON *id_array(const assessment_t *self, size_t offset, size_t count)
-{
-    cJSON *array = cJSON_CreateArray();
-    for (size_t i = 0; array && i < count; i++)
-        cJSON_AddItemToArray(array, cJSON_CreateString(self->item_ids[self->indices[offset + i]]));
-    return array;
-}
-
-cJSON *assessment_to_json(const assessment_t *self)
-{
-    const catalog_t *catalog = self->catalog;
-    cJSON *root = cJSON_CreateObject();
-    if (!root)
-        return NULL;
-    put_string(root, "unit", self->unit);
-    put_string(root, "unit_name", self->unit_name);
-    put_string(root, "org", self->org);
-    put_string(root, "standard", catalog->id);
-    put_string(root, "edition", catalog->edition);
-    put_string(root, "catalog_sha256", catalog->sha256);
-    put_string(root, "as_of", self->as_of);
-    put_number(root, "maturity", round2(self->maturity));
-
-    /* a throwaway state view of the stored results, for the per-clause means */
-    catalog_state_t view = { .catalog = catalog, .results = self->clauses };
-    cJSON *by_clause = put_container(root, "maturity_by_clause", cJSON_CreateObject());
-    for (size_t i = 0; i < catalog->eff_count; i++) {
-        const eclause_t *entry = &catalog->eff[i];
-        if (entry->parent >= 0)
-            continue;
-        bool any;
-        double mean = weighted_mean(&view, entry->subtree, entry->subtree_count, &any);
-        if (any)
-            cJSON_AddNumberToObject(by_clause, entry->clause->id, mean);
-    }
-    put_string(root, "readiness", self->readiness);
-    put_number(root, "major_nc", self->major_nc);
-    put_number(root, "minor_nc", self->minor_nc);
-    put_number(root, "observations", self->observations);
-
-    cJSON *clauses = put_container(root, "clauses", cJSON_CreateArray());
-    for (size_t i = 0; i < catalog->eff_count; i++) {
-        const eclause_t *entry = &catalog->eff[i];
-        const clause_result_t *r = &self->clauses[i];
-        cJSON *clause = cJSON_CreateObject();
-        cJSON_AddItemToArray(clauses, clause);
-        put_string(clause, "id", entry->clause->id);
-        put_string(clause, "title", entry->clause->title ? entry->clause->title : "");
-        put_string(clause, "parent", entry->clause->parent);
-        put_bool(clause, "assessed", entry->check_count > 0);
-        put_bool(clause, "applicable", r->applicable);
-        if (r->has_level)
-            put_number(clause, "level", round2(r->level));
-        else
-            put(clause, "level", cJSON_CreateNull());
-        put_string(clause, "status", clause_status_names[r->status]);
-        put_number(clause, "weight", round2(entry->clause->weight));
-    }
-
-    cJSON *checks = put_container(root, "checks", cJSON_CreateArray());
-    for (size_t k = 0; k < self->check_count; k++) {
-        const check_result_t *r = &self->checks[k];
-        cJSON *check = cJSON_CreateObject();
-        cJSON_AddItemToArray(checks, check);
-        put_string(check, "id", r->check->id);
-        put_string(check, "clause", catalog->eff[r->clause].clause->id);
-        put_number(check, "level", r->check->level);
-        put_string(check, "severity", severity_names[r->check->severity]);
-        put_string(check, "status", check_status_names[r->status]);
-        put(check, "evidence", id_array(self, r->evidence_offset, r->evidence_count));
-        put(check, "expired", id_array(self, r->expired_offset, r->expired_count));
-        put_string(check, "message", r->message);
-    }
-
-    cJSON *findings = put_container(root, "findings", cJSON_CreateArray());
-    for (size_t k = 0; k < self->check_count; k++) {
-        const check_result_t *r = &self->checks[k];
-        if (r->status != CHECK_FAIL && r->status != CHECK_ERROR)
-            continue;
-        cJSON *finding = cJSON_CreateObject();
-        cJSON_AddItemToArray(findings, finding);
-        put_string(finding, "clause", catalog->eff[r->clause].clause->id);
-        put_string(finding, "check", r->check->id);
-        put_string(finding, "severity", severity_names[r->check->severity]);
-        put_string(finding, "text", r->check->text);
-        put(finding, "evidence", id_array(self, r->evidence_offset, r->evidence_count));
-    }
-
-    cJSON *mappings = put_container(root, "mappings", cJSON_CreateArray());
-    for (size_t k = 0; k < self->mapping_count; k++) {
-        const mapping_result_t *r = &self->mappings[k];
-        cJSON *mapping = cJSON_CreateObject();
-        cJSON_AddItemToArray(mappings, mapping);
-        put_string(mapping, "clause", catalog->eff[r->clause].clause->id);
-        put_string(mapping, "target", catalog->eff[r->clause].clause->maps_to[r->map]);
-        if (r->evidenced < 0)
-            put(mapping, "evidenced", cJSON_CreateNull());
-        if (r->evidenced == -2)
-            put_bool(mapping, "applicable", false);
-        if (r->evidenced >= 0)
-            put_bool(mapping, "evidenced", r->evidenced);
-    }
-
-    cJSON *warnings = put_container(root, "warnings", cJSON_CreateArray());
-    for (size_t k = 0; k < self->warning_count; k++) {
-        cJSON *warning = cJSON_CreateObject();
-        cJSON_AddItemToArray(warnings, warning);
-        put_string(warning, "where", self->warnings[k].where);
-        put_string(warning, "message", self->warnings[k].message);
-    }
-    return root;
-}
