@@ -406,22 +406,8 @@ assessment_t *engine_assess(const catalog_t *catalog, const bundle_t *bundle)
                 i, m, evidenced(&ctx, &catalog->eff[i].maps[m])
             };
 
-    if (ok) {
-        bool any;
-        a->maturity = assessment_weighted_mean(catalog, ctx.main.results, NULL, n, &any);
-        for (size_t i = 0; i < n; i++) {
-            if (catalog->eff[i].check_count == 0)
-                continue;
-            a->major_nc += ctx.main.results[i].status == STATUS_MAJOR_NC;
-            a->minor_nc += ctx.main.results[i].status == STATUS_MINOR_NC;
-        }
-        for (size_t k = 0; k < a->check_count; k++)
-            a->observations += a->checks[k].check->severity == SEVERITY_OBSERVATION
-                               && (a->checks[k].status == CHECK_FAIL || a->checks[k].status == CHECK_ERROR);
-        a->readiness = !catalog->certifiable ? "n/a"
-                       : a->major_nc ? "not_ready"
-                       : a->minor_nc ? "conditional" : "ready";
-    }
+    if (ok)
+        assessment_summarize(a);
 
     ctx.main.results = NULL;    /* now owned by the assessment */
     state_free(&ctx.main);

@@ -80,5 +80,12 @@ double assessment_round2(double x);
    whether there was one. */
 double assessment_weighted_mean(const catalog_t *catalog, const clause_result_t *results,
                                 const size_t *indices, size_t count, bool *any);
+/* Maturity, NC and observation counts and readiness, from the clause and
+   check results (engine_assess, and an assessment read back from its
+   stored outcome, use the same rule). */
+void assessment_summarize(assessment_t *a);
+/* {"TOP-LEVEL CLAUSE": mean level, ...} for the top-level clauses with an
+   applicable assessed clause below them; caller owns it. */
+cJSON *assessment_maturity_by_clause_json(const assessment_t *self);
 
 #endif

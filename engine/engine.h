@@ -138,6 +138,42 @@ int assessment_observations(const assessment_t *self);
    same bundle and catalog always give byte-identical output. */
 cJSON *assessment_to_json(const assessment_t *self);
 
+/* The assessment's stored form (engine/outcome.c documents it): what the
+   evaluation decided, without what the catalog holds. With the same
+   catalog, assessment_from_outcome gives back an assessment whose result
+   document is byte-identical. Caller frees the text. */
+char *assessment_outcome(const assessment_t *self);
+/* The "maturity_by_clause" object of the result document as JSON text;
+   caller frees it. */
+char *assessment_maturity_by_clause(const assessment_t *self);
+const catalog_t *assessment_catalog(const assessment_t *self);
+const char *assessment_unit(const assessment_t *self);
+const char *assessment_unit_name(const assessment_t *self);
+const char *assessment_org(const assessment_t *self);
+const char *assessment_as_of(const assessment_t *self);
+
+/* What an outcome does not hold: the unit and the assessment date. */
+typedef struct {
+    const char *unit;
+    const char *unit_name;  /* NULL: the unit id */
+    const char *org;        /* NULL: "" */
+    const char *as_of;      /* "YYYY-MM-DD" */
+} assessment_head_t;
+
+/* Read an outcome back against the catalog it was made with (the one
+   whose catalog_sha256 it was stored with). NULL with a message in
+   `error` when it does not fit that catalog or is not an outcome. */
+assessment_t *assessment_from_outcome(const catalog_t *catalog, const assessment_head_t *head,
+                                      const char *outcome, size_t length, char *error,
+                                      size_t error_size);
+
+/* The catalog's effective clause and check lists as stored for SQL views
+   (catalog_clauses, catalog_checks in sql/003_compact.sql), in the order
+   outcomes use: {"clauses": [{"id", "parent", "title", "assessed",
+   "weight"}], "checks": [{"id", "clause", "level", "severity", "text"}]}.
+   Caller owns it. */
+cJSON *catalog_layout_json(const catalog_t *self);
+
 /* ---- helpers --------------------------------------------------------- */
 
 /* Lower-case hex SHA-256 of data into out[65]. */

@@ -34,6 +34,43 @@ double assessment_weighted_mean(const catalog_t *catalog, const clause_result_t 
     return *any ? assessment_round2(sum / weights) : 0;
 }
 
+void assessment_summarize(assessment_t *a)
+{
+    const catalog_t *catalog = a->catalog;
+    bool any;
+    a->maturity = assessment_weighted_mean(catalog, a->clauses, NULL, catalog->eff_count, &any);
+    a->major_nc = a->minor_nc = a->observations = 0;
+    for (size_t i = 0; i < catalog->eff_count; i++) {
+        if (catalog->eff[i].check_count == 0)
+            continue;
+        a->major_nc += a->clauses[i].status == STATUS_MAJOR_NC;
+        a->minor_nc += a->clauses[i].status == STATUS_MINOR_NC;
+    }
+    for (size_t k = 0; k < a->check_count; k++)
+        a->observations += a->checks[k].check->severity == SEVERITY_OBSERVATION
+                           && (a->checks[k].status == CHECK_FAIL || a->checks[k].status == CHECK_ERROR);
+    a->readiness = !catalog->certifiable ? "n/a"
+                   : a->major_nc ? "not_ready"
+                   : a->minor_nc ? "conditional" : "ready";
+}
+
+cJSON *assessment_maturity_by_clause_json(const assessment_t *self)
+{
+    const catalog_t *catalog = self->catalog;
+    cJSON *by_clause = cJSON_CreateObject();
+    for (size_t i = 0; by_clause && i < catalog->eff_count; i++) {
+        const eclause_t *entry = &catalog->eff[i];
+        if (entry->parent >= 0)
+            continue;
+        bool any;
+        double mean = assessment_weighted_mean(catalog, self->clauses, entry->subtree,
+                                               entry->subtree_count, &any);
+        if (any)
+            cJSON_AddNumberToObject(by_clause, entry->clause->id, mean);
+    }
+    return by_clause;
+}
+
 /* ---- result document ------------------------------------------------------------- */
 
 /* Keys are string literals added with cJSON's *CS variants: no copy per
@@ -92,17 +129,7 @@ cJSON *assessment_to_json(const assessment_t *self)
     put_string(root, "as_of", self->as_of);
     put_number(root, "maturity", assessment_round2(self->maturity));
 
-    cJSON *by_clause = put_container(root, "maturity_by_clause", cJSON_CreateObject());
-    for (size_t i = 0; i < catalog->eff_count; i++) {
-        const eclause_t *entry = &catalog->eff[i];
-        if (entry->parent >= 0)
-            continue;
-        bool any;
-        double mean = assessment_weighted_mean(catalog, self->clauses, entry->subtree,
-                                               entry->subtree_count, &any);
-        if (any)
-            cJSON_AddNumberToObject(by_clause, entry->clause->id, mean);
-    }
+    put(root, "maturity_by_clause", assessment_maturity_by_clause_json(self));
     put_string(root, "readiness", self->readiness);
     put_number(root, "major_nc", self->major_nc);
     put_number(root, "minor_nc", self->minor_nc);
@@ -177,6 +204,46 @@ cJSON *assessment_to_json(const assessment_t *self)
         cJSON_AddItemToArray(warnings, warning);
         put_string(warning, "where", self->warnings[k].where);
         put_string(warning, "message", self->warnings[k].message);
+    }
+    return root;
+}
+
+const catalog_t *assessment_catalog(const assessment_t *self) { return self->catalog; }
+const char *assessment_unit(const assessment_t *self) { return self->unit; }
+const char *assessment_unit_name(const assessment_t *self) { return self->unit_name; }
+const char *assessment_org(const assessment_t *self) { return self->org; }
+const char *assessment_as_of(const assessment_t *self) { return self->as_of; }
+
+/* ---- the catalog's layout, for the SQL views ---------------------------- */
+
+cJSON *catalog_layout_json(const catalog_t *self)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *clauses = put_container(root, "clauses", cJSON_CreateArray());
+    cJSON *checks = put_container(root, "checks", cJSON_CreateArray());
+    if (!root || !clauses || !checks) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    for (size_t i = 0; i < self->eff_count; i++) {
+        const eclause_t *entry = &self->eff[i];
+        cJSON *clause = cJSON_CreateObject();
+        cJSON_AddItemToArray(clauses, clause);
+        put_string(clause, "id", entry->clause->id);
+        put_string(clause, "parent", entry->clause->parent);
+        put_string(clause, "title", entry->clause->title ? entry->clause->title : "");
+        put_bool(clause, "assessed", entry->check_count > 0);
+        put_number(clause, "weight", assessment_round2(entry->clause->weight));
+        for (size_t j = 0; j < entry->check_count; j++) {
+            const check_t *check = entry->checks[j];
+            cJSON *item = cJSON_CreateObject();
+            cJSON_AddItemToArray(checks, item);
+            put_string(item, "id", check->id);
+            put_string(item, "clause", entry->clause->id);
+            put_number(item, "level", check->level);
+            put_string(item, "severity", severity_names[check->severity]);
+            put_string(item, "text", check->text);
+        }
     }
     return root;
 }

@@ -476,6 +476,72 @@ static void test_extends_assessment(void **state)
 
 /* ~100 clauses, ~50 items, 200 rounds: a smoke run of the evaluator at
    size that also prints its speed. */
+/* The stored outcome gives back the same document with the catalog it was
+   made with (errors with messages, expired items, not applicable clauses
+   included), and refuses a catalog of another shape or a text that is no
+   outcome, saying why. */
+static void test_outcome_round_trip(void **state)
+{
+    const char *clauses =
+        CLAUSE("e", "null", 1, CHECK("e/1", 1, "major", "{\"count\": 5}") ","
+               CHECK("e/2", 2, "minor", "{\"some\": [{\"evidence\": \"doc\"}, true]}")) ","
+        "{\"id\": \"n\", \"title\": \"t\", \"parent\": null, \"kind\": \"requirement\","
+        " \"applies_if\": {\"var\": \"$unit.attributes.sterile\"}, \"checks\": ["
+        CHECK("n/1", 1, "minor", "true") "]}";
+    char *text = malloc(strlen(clauses) + 2048);
+    sprintf(text,
+            "{\"assay\": \"catalog/1\", \"id\": \"score-1\", \"standard\": \"S\", \"edition\": \"2024\","
+            " \"title\": \"Scoring\", \"certifiable\": true, \"levels\": [\"0\", \"1\", \"2\", \"3\", \"4\", \"5\"], "
+            KINDS "\"clauses\": [%s]}", clauses);
+    catalog_set_t *set = make_set(text, NULL);
+    const catalog_t *catalog = catalog_set_at(set, 0);
+    bundle_t *bundle = make_bundle(default_bundle, set);
+    assessment_t *assessment = engine_assess(catalog, bundle);
+    bundle_destroy(&bundle);
+    assert_non_null(assessment);
+    cJSON *json = assessment_to_json(assessment);
+    char *expected = cJSON_PrintUnformatted(json);
+    cJSON_Delete(json);
+    char *outcome = assessment_outcome(assessment);
+    assert_non_null(outcome);
+    /* nothing the catalog holds: no check text, no clause title */
+    assert_null(strstr(outcome, "e/1 text"));
+    assert_null(strstr(outcome, "Clause e"));
+    assessment_head_t head = { "u1", "Unit 1", "acme", "2026-11-01" };
+    char error[256] = "";
+    assessment_t *back = assessment_from_outcome(catalog, &head, outcome, strlen(outcome),
+                                                 error, sizeof error);
+    assert_non_null(back);
+    json = assessment_to_json(back);
+    char *actual = cJSON_PrintUnformatted(json);
+    cJSON_Delete(json);
+    assert_string_equal(actual, expected);
+    assert_string_equal(assessment_readiness(back), "not_ready");
+    assessment_destroy(&back);
+
+    /* a catalog with one clause more does not fit */
+    char *other_text = malloc(strlen(text) + 512);
+    sprintf(other_text, "%.*s," CLAUSE("z", "null", 1, CHECK("z/1", 1, "minor", "true")) "]}",
+            (int) (strlen(text) - 2), text);
+    catalog_set_t *other = make_set(other_text, NULL);
+    back = assessment_from_outcome(catalog_set_at(other, 0), &head, outcome, strlen(outcome),
+                                   error, sizeof error);
+    assert_null(back);
+    assert_non_null(strstr(error, "does not fit catalog score-1: clause lists of another length"));
+    back = assessment_from_outcome(catalog, &head, "[1,2]", 5, error, sizeof error);
+    assert_null(back);
+    assert_non_null(strstr(error, "not a JSON object"));
+
+    catalog_set_destroy(&other);
+    free(other_text);
+    free(outcome);
+    free(expected);
+    free(actual);
+    assessment_destroy(&assessment);
+    catalog_set_destroy(&set);
+    free(text);
+}
+
 static void test_speed(void **state)
 {
     size_t size = 1 << 20;
@@ -536,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_mappings),
         cmocka_unit_test(test_mappings_not_applicable),
         cmocka_unit_test(test_extends_assessment),
+        cmocka_unit_test(test_outcome_round_trip),
         cmocka_unit_test(test_speed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,9 @@
       determinism     the same input gives byte-identical result JSON: twice,
                       from a re-parsed bundle, from a re-serialized bundle,
                       with a catalog set compiled again in another order,
-                      and the result survives a JSON round trip unchanged
+                      from its stored outcome read back against the catalog
+                      (what the broker serves), and the result survives a
+                      JSON round trip unchanged
       explanations    every `evidence` and `expired` id of every check and
                       every finding's `evidence` is an item of the bundle;
                       `expired` names only items whose `expires` is before
@@ -360,9 +362,24 @@ static void test_determinism(void **state)
             cJSON *json = assessment_to_json(first);
             char *reference = cJSON_PrintUnformatted(json);
             cJSON_Delete(json);
-            char *texts[6];
+            char *texts[7];
             print_and_free(assessment_to_json(first), &texts[0]);
             print_and_free(assessment_to_json(second), &texts[1]);
+            /* stored as an outcome, read back with the catalog */
+            char *outcome = assessment_outcome(first);
+            assert_non_null(outcome);
+            assessment_head_t head = { assessment_unit(first), assessment_unit_name(first),
+                                       assessment_org(first), assessment_as_of(first) };
+            char error[256] = "";
+            assessment_t *stored = assessment_from_outcome(catalog, &head, outcome,
+                                                           strlen(outcome), error, sizeof error);
+            if (!stored)
+                PROP_FAIL("%s: %s: outcome not read back: %s", catalog_id(catalog), id, error);
+            texts[6] = NULL;
+            if (stored)
+                print_and_free(assessment_to_json(stored), &texts[6]);
+            assessment_destroy(&stored);
+            free(outcome);
             assessment_destroy(&first);
             assessment_destroy(&second);
             /* the bundle parsed again from its text, and from another
@@ -378,9 +395,9 @@ static void test_determinism(void **state)
             print_and_free(round_trip, &texts[5]);
             static const char *const how[] = {
                 "to_json again", "second assessment", "bundle re-parsed", "bundle re-serialized",
-                "catalogs recompiled", "result re-parsed"
+                "catalogs recompiled", "result re-parsed", "stored outcome read back"
             };
-            for (int k = 0; k < 6; k++) {
+            for (int k = 0; k < 7; k++) {
                 if (!texts[k] || strcmp(texts[k], reference) != 0)
                     PROP_FAIL("%s: %s: result differs (%s)", catalog_id(catalog), id, how[k]);
                 free(texts[k]);
@@ -391,7 +408,7 @@ static void test_determinism(void **state)
         }
     }
     catalog_set_destroy(&again);
-    printf("determinism: %zu units x 6 ways, over %zu catalogs\n", assessed, catalog_set_size(set));
+    printf("determinism: %zu units x 7 ways, over %zu catalogs\n", assessed, catalog_set_size(set));
     assert_no_failures("determinism");
 }
 
