@@ -816,7 +816,7 @@ broker_t *broker_new(const broker_config_t *config, char *error, size_t error_si
         return NULL;
     }
     self->db = broker_db_new(config->database_url);
-    self->query = zactor_new(broker_query_actor, (void *) config->database_url);
+    self->query = zactor_new(broker_query_actor, self);
     self->jobs = zhashx_new();
     zhashx_set_destructor(self->jobs, job_destructor);
     self->queue = zlistx_new();

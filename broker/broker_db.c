@@ -339,6 +339,17 @@ char *broker_db_results(broker_db_t *self, const char *target, uint64_t after_jo
         "      'job', p.id, 'unit', p.unit_id, 'state', p.state, 'attempt', p.attempt, "
         "      'errors', p.errors, "
         "      'assessments', COALESCE((SELECT json_agg(CASE "
+        /* A compact assessment goes out as its outcome with what the
+           document needs beside it; broker_results turns it into the
+           result document with the catalog (broker_results.c). */
+        "          WHEN $5::boolean AND a.outcome IS NOT NULL THEN json_build_object("
+        "               '$outcome', json_build_object('catalog_sha256', a.catalog_sha256, "
+        "                   'standard', a.standard, 'unit', a.unit_id, 'unit_name', a.unit_name, "
+        "                   'org', a.org, 'as_of', a.as_of, 'outcome', a.outcome), "
+        "               'overrides', ov.list, "
+        "               'effective', CASE WHEN ov.list IS NOT NULL THEN " EFFECTIVE_JSON " END) "
+        /* Assessments stored before sql/003_compact.sql keep their whole
+           document. */
         "          WHEN $5::boolean AND ov.list IS NULL THEN a.result "
         /* Active overrides ride beside the machine verdicts, appended to
            the stored document's text (json keeps it byte for byte), with
@@ -346,19 +357,21 @@ char *broker_db_results(broker_db_t *self, const char *target, uint64_t after_jo
         "          WHEN $5::boolean THEN (left(rtrim(a.result::text), -1) "
         "               || ',\"overrides\":' || ov.list::text "
         "               || ',\"effective\":' || " EFFECTIVE_JSON "::text || '}')::json "
-        "          ELSE json_build_object('unit', d.doc->'unit', "
-        "               'unit_name', d.doc->'unit_name', 'org', d.doc->'org', "
-        "               'standard', d.doc->'standard', 'edition', d.doc->'edition', "
-        "               'catalog_sha256', d.doc->'catalog_sha256', "
-        "               'as_of', d.doc->'as_of', 'maturity', d.doc->'maturity', "
-        "               'maturity_by_clause', d.doc->'maturity_by_clause', "
-        "               'readiness', d.doc->'readiness', 'major_nc', d.doc->'major_nc', "
-        "               'minor_nc', d.doc->'minor_nc', "
-        "               'observations', d.doc->'observations', "
+        /* The summary: the document's head, from the row's columns, with
+           numbers printed as the document prints them. */
+        "          ELSE json_build_object('unit', a.unit_id, "
+        "               'unit_name', a.unit_name, 'org', a.org, "
+        "               'standard', a.standard, 'edition', a.edition, "
+        "               'catalog_sha256', a.catalog_sha256, "
+        "               'as_of', a.as_of, 'maturity', a.maturity::float8, "
+        "               'maturity_by_clause', a.maturity_by_clause, "
+        "               'readiness', a.readiness, 'major_nc', a.major_nc, "
+        "               'minor_nc', a.minor_nc, "
+        "               'observations', a.observations, "
         "               'overrides', COALESCE(ov.list, '[]'::json), "
         "               'effective', CASE WHEN ov.list IS NOT NULL THEN " EFFECTIVE_JSON " END) "
         "          END ORDER BY a.standard) "
-        "        FROM assessments a CROSS JOIN LATERAL (SELECT a.result::jsonb AS doc) d "
+        "        FROM assessments a "
         "        CROSS JOIN LATERAL (SELECT json_agg(json_build_object("
         "                 'id', o.id, 'clause', o.clause_id, 'status', o.status, "
         "                 'machine_status', o.previous_status, 'reason', o.reason, "
@@ -369,6 +382,15 @@ char *broker_db_results(broker_db_t *self, const char *target, uint64_t after_jo
         "       WHERE a.job_id = p.id), '[]'::json)) ORDER BY p.id) "
         "    FROM page p), '[]'::json)) END",
         5, values, code);
+}
+
+char *broker_db_catalog_source(broker_db_t *self, const char *sha256)
+{
+    const char *values[] = { sha256 };
+    PGresult *rows = run(self, "SELECT content FROM catalogs WHERE sha256 = $1", 1, values);
+    char *content = rows && PQntuples(rows) == 1 ? strdup(PQgetvalue(rows, 0, 0)) : NULL;
+    PQclear(rows);
+    return content;
 }
 
 /* ---- history, review and operations (QUERY diff, history, override,

@@ -84,8 +84,15 @@ int broker_db_retry(broker_db_t *self, const char *target, broker_load_fn *on_ro
 /* Queries for the CLI; each returns JSON text (caller frees) and sets *code to an
    assay_code_t (0, 4 not found, 75 database unavailable). */
 char *broker_db_status(broker_db_t *self, const char *target, int *code);
+/* With `full`, an assessment stored compactly comes as {"$outcome":
+   {catalog_sha256, standard, unit, unit_name, org, as_of, outcome},
+   "overrides", "effective"}, for broker_results to turn into its result
+   document; one stored before sql/003_compact.sql as its document. */
 char *broker_db_results(broker_db_t *self, const char *target, uint64_t after_job,
                          int limit, bool full, int *code);
+/* The source text of the catalog stored with that hash, or NULL; caller
+   frees. */
+char *broker_db_catalog_source(broker_db_t *self, const char *sha256);
 
 /* History and review (QUERY diff, history, overrides, override). On a
    refusal (code 2 or 4) the text is {"error": "..."} naming what. */

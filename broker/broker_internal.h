@@ -1,6 +1,6 @@
 /*  broker_internal.h - the broker's state, shared by its own files only
     (broker.c: loop, workers, dispatch; broker_intake.c: submissions;
-    broker_query.c: the read-query thread).
+    broker_query.c: the read-query thread, with broker_results.c).
 */
 #ifndef ASSAY_BROKER_INTERNAL_H_INCLUDED
 #define ASSAY_BROKER_INTERNAL_H_INCLUDED
@@ -81,7 +81,8 @@ void broker_send_client(broker_t *self, assay_msg_t **msg_p);
 /* broker_intake.c: answer a group of SUBMIT messages, taking them. */
 void broker_intake(broker_t *self, assay_msg_t **submits, size_t count);
 
-/* broker_query.c: the thread answering status and results. */
-void broker_query_actor(zsock_t *pipe, void *database_url);
+/* broker_query.c: the thread answering status and results; `broker` is
+   the broker_t, of which it reads only the configuration and catalogs. */
+void broker_query_actor(zsock_t *pipe, void *broker);
 
 #endif

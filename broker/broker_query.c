@@ -7,6 +7,7 @@
     thread only has to pass it on.
 */
 #include "broker_internal.h"
+#include "broker_results.h"
 #include "date.h"
 
 #include <inttypes.h>
@@ -16,7 +17,8 @@
 #define RESULTS_PAGE_MAX 1000
 
 /* Results arguments: {"after": JOB, "limit": N, "full": BOOL}. */
-static char *answer_results(broker_db_t *db, assay_msg_t *query, int *code)
+static char *answer_results(broker_db_t *db, broker_results_t *results, assay_msg_t *query,
+                            int *code)
 {
     uint64_t after = 0;
     int limit = RESULTS_PAGE_DEFAULT;
@@ -32,7 +34,10 @@ static char *answer_results(broker_db_t *db, assay_msg_t *query, int *code)
         full = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(arguments, "full"));
         cJSON_Delete(arguments);
     }
-    return broker_db_results(db, assay_msg_target(query), after, limit, full, code);
+    char *page = broker_db_results(db, assay_msg_target(query), after, limit, full, code);
+    if (page && full && *code == ASSAY_CODE_OK && !(page = broker_results_inflate(results, db, page)))
+        *code = ASSAY_CODE_RETRY;
+    return page;
 }
 
 /* ---- diff, history, overrides, override, stats ----------------------- */
@@ -201,7 +206,7 @@ static char *answer_stats(broker_db_t *db, assay_msg_t *query, int *code)
     return text;
 }
 
-static void answer(broker_db_t *db, assay_msg_t *query, zsock_t *pipe)
+static void answer(broker_db_t *db, broker_results_t *results, assay_msg_t *query, zsock_t *pipe)
 {
     int code = ASSAY_CODE_RETRY;
     char *body = NULL;
@@ -220,7 +225,7 @@ static void answer(broker_db_t *db, assay_msg_t *query, zsock_t *pipe)
         else if (strcmp(verb, "overrides") == 0)
             body = answer_overrides(db, query, &code);
         else
-            body = answer_results(db, query, &code);
+            body = answer_results(db, results, query, &code);
     }
     if (!body)
         body = strdup(code == ASSAY_CODE_NOT_FOUND ? "{\"error\":\"no such batch or job\"}"
@@ -236,9 +241,12 @@ static void answer(broker_db_t *db, assay_msg_t *query, zsock_t *pipe)
     zmsg_send(&encoded, pipe);
 }
 
-void broker_query_actor(zsock_t *pipe, void *database_url)
+void broker_query_actor(zsock_t *pipe, void *broker)
 {
-    broker_db_t *db = broker_db_new(database_url);
+    /* Only what never changes after start is read from the broker. */
+    const broker_t *owner = broker;
+    broker_db_t *db = broker_db_new(owner->config.database_url);
+    broker_results_t *results = broker_results_new(owner->catalogs);
     zsock_signal(pipe, 0);
     while (true) {
         zmsg_t *msg = zmsg_recv(pipe);
@@ -251,9 +259,10 @@ void broker_query_actor(zsock_t *pipe, void *database_url)
         assay_msg_t *query = assay_msg_decode(msg, true, NULL);
         zmsg_destroy(&msg);
         if (query) {
-            answer(db, query, pipe);
+            answer(db, results, query, pipe);
             assay_msg_destroy(&query);
         }
     }
+    broker_results_destroy(&results);
     broker_db_destroy(&db);
 }

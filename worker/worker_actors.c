@@ -43,7 +43,6 @@ void worker_evaluate(const catalog_set_t *catalogs, worker_task_t *task)
         return;
     }
     diag_list_destroy(&diags);
-    cJSON *results = cJSON_CreateArray();
     char *standards = strdup(task->standards), *cursor = standards, *id;
     while ((id = strsep(&cursor, ",")) && !task->error) {
         const catalog_t *catalog = catalog_set_find(catalogs, id);
@@ -54,17 +53,11 @@ void worker_evaluate(const catalog_set_t *catalogs, worker_task_t *task)
             break;
         }
         assessment_t *assessment = engine_assess(catalog, bundle);
-        if (!assessment) {
+        if (!assessment || !worker_db_stage(task, assessment))
             fail(task, "out of memory while evaluating");
-            break;
-        }
-        cJSON_AddItemToArray(results, assessment_to_json(assessment));
         assessment_destroy(&assessment);
     }
     free(standards);
-    if (!task->error)
-        task->results = cJSON_PrintUnformatted(results);
-    cJSON_Delete(results);
     bundle_destroy(&bundle);
 }
 

@@ -31,7 +31,7 @@ void worker_task_destroy(worker_task_t **self_p)
     worker_task_t *self = *self_p;
     free(self->standards);
     free(self->bundle);
-    free(self->results);
+    free(self->rows);
     free(self->error);
     free(self);
     *self_p = NULL;

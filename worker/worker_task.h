@@ -17,7 +17,10 @@ typedef struct {
     char *standards;
     char *bundle;
     size_t bundle_size;
-    char *results;          /* set by the evaluator: JSON array, one per standard */
+    char *rows;             /* set by the evaluator: one staged row per standard, in
+                               COPY text format (worker_db_stage) */
+    size_t rows_size;
+    size_t rows_capacity;
     char *error;            /* set by the evaluator when evaluation failed */
     bool stale;             /* set by the writer: the attempt guard refused it */
 } worker_task_t;

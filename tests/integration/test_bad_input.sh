@@ -32,7 +32,7 @@ snapshot() {
                           finished_at, errors::text) AS line FROM jobs
          UNION ALL
          SELECT concat_ws(' ', 'assessment', id, job_id, attempt, standard, maturity,
-                          readiness, md5(result::text), created_at) FROM assessments
+                          readiness, md5(COALESCE(result::text, outcome)), created_at) FROM assessments
          UNION ALL
          SELECT concat_ws(' ', 'rows', (SELECT count(*) FROM batches),
                           (SELECT count(*) FROM batch_jobs), (SELECT count(*) FROM bundles),

@@ -25,8 +25,14 @@ orphans=$(sql "SELECT count(*) FROM assessments a JOIN jobs j ON j.id = a.job_id
                LEFT JOIN catalogs c ON c.sha256 = a.catalog_sha256
                WHERE a.bundle_sha256 <> j.bundle_sha256 OR b.sha256 IS NULL OR c.sha256 IS NULL")
 assert_eq "$orphans" 0 "assessments without their bundle or catalog"
-sql "SELECT a.result FROM assessments a JOIN jobs j ON j.id = a.job_id
-     JOIN batches b ON b.id = j.batch_id WHERE b.name = 'e2e' ORDER BY a.unit_id" >"$WORK/stored.jsonl"
+# The stored form is compact (an outcome per assessment, the catalog
+# stored once): the broker turns it back into result documents.
+assay results e2e --format json | tail -n 1 | python3 -c '
+import json, sys
+for doc in json.load(sys.stdin)["assessments"]:
+    print(json.dumps(doc))' >"$WORK/stored.jsonl" || fail "results --format json failed"
+assert_eq "$(sql "SELECT count(*) FROM assessments WHERE outcome IS NULL OR result IS NOT NULL")" 0 \
+  "assessments stored whole instead of as an outcome"
 python3 tests/integration/check_expectations.py examples/expectations.json "$WORK/stored.jsonl" ||
   fail "stored verdicts differ from examples/expectations.json"
 

@@ -110,7 +110,7 @@ log "assay override: the assessor's verdict beside the machine's"
 machine=$(sql "SELECT c.status FROM clause_results c JOIN assessments a ON a.id = c.assessment_id
                WHERE a.job_id = $job_b AND a.standard = 'iso13485-2016' AND c.clause_id = '8.2.4'")
 assert_eq "$machine" minor_nc "machine verdict of 8.2.4 in hist-b"
-stored_before=$(sql "SELECT md5(string_agg(a.result::text || c.status, '' ORDER BY a.id, c.clause_id))
+stored_before=$(sql "SELECT md5(string_agg(COALESCE(a.result::text, a.outcome) || c.status, '' ORDER BY a.id, c.clause_id))
                      FROM assessments a JOIN clause_results c ON c.assessment_id = a.id")
 expect_rc 2 "override of a clause in two standards without --standard" \
   assay override "$job_b" 8.2.4 --status conformant --reason r --by b
@@ -139,7 +139,7 @@ assay override "$job_b" 9.2.1 --standard iso9001-2015 --status minor_nc --reason
   --by "A. Auditor" >/dev/null || fail "override 3"
 
 log "the machine verdict is never changed; the audit trail is append-only"
-stored_after=$(sql "SELECT md5(string_agg(a.result::text || c.status, '' ORDER BY a.id, c.clause_id))
+stored_after=$(sql "SELECT md5(string_agg(COALESCE(a.result::text, a.outcome) || c.status, '' ORDER BY a.id, c.clause_id))
                     FROM assessments a JOIN clause_results c ON c.assessment_id = a.id")
 assert_eq "$stored_after" "$stored_before" "stored verdicts after overrides"
 assert_eq "$(sql "SELECT count(*) FROM overrides")" 4 "override rows (none replaced in place)"
