@@ -12,8 +12,8 @@
 -- queries, exports and BI tools keep working; the rows stored before this
 -- migration stay where they were (*_v1) and the views show them too.
 --
--- Workers write through a staging table of their session (COPY) and
--- assay_store_staged: many jobs per transaction, each still guarded by
+-- Workers store a group of jobs with one statement (assay_store_results,
+-- arrays of the rows): many jobs per transaction, each still guarded by
 -- its attempt.
 
 ALTER TABLE clause_results RENAME TO clause_results_v1;
@@ -31,6 +31,23 @@ BEGIN
                    WHERE conrelid = 'overrides'::regclass AND contype = 'f'
                      AND confrelid = 'clause_results_v1'::regclass LOOP
         EXECUTE format('ALTER TABLE overrides DROP CONSTRAINT %I', v_name);
+    END LOOP;
+END $$;
+
+-- The catalog and bundle an assessment names are the ones its worker
+-- recorded (assay_record_catalog, at connect) and its job holds: the store
+-- function takes them from there. Foreign keys to them would lock the one
+-- catalogs row and the bundles rows FOR KEY SHARE in every store, which
+-- concurrent workers turn into multixacts: the checks cost more than the
+-- rows they guard.
+DO $$
+DECLARE
+    v_name text;
+BEGIN
+    FOR v_name IN SELECT conname FROM pg_constraint
+                   WHERE conrelid = 'assessments'::regclass AND contype = 'f'
+                     AND confrelid IN ('catalogs'::regclass, 'bundles'::regclass) LOOP
+        EXECUTE format('ALTER TABLE assessments DROP CONSTRAINT %I', v_name);
     END LOOP;
 END $$;
 
@@ -52,6 +69,10 @@ COMMENT ON COLUMN assessments.result IS
     'the whole result document, for assessments stored before 003_compact.sql only';
 COMMENT ON COLUMN assessments.outcome IS
     'what the evaluation decided, format v1 of engine/outcome.c; with the catalog it gives the result document';
+
+-- An outcome compresses to 1 to 7 KB: kept in the row itself rather than
+-- cut into TOAST chunks (each a tuple, an index entry and WAL of its own).
+ALTER TABLE assessments SET (toast_tuple_target = 8160);
 
 -- lz4: a fraction of pglz's CPU for about the same size on JSON text.
 ALTER TABLE bundles ALTER COLUMN content SET COMPRESSION lz4;
@@ -107,20 +128,33 @@ BEGIN
         ON CONFLICT DO NOTHING;
 END $$;
 
--- Store the jobs a worker staged in pg_temp.assay_stage (one row per job
--- and standard, COPY'd in the same transaction): each job whose attempt
--- is still the running one is marked done and its assessments stored; a
--- job whose attempt is no longer current writes nothing but a
--- stale_writes row. A job already done at that very attempt is a retried
--- commit whose first try did commit: the same write, not a stale one.
--- One statement for the whole group: the snapshot it reads jobs in is the
--- one the UPDATE starts from.
-CREATE OR REPLACE FUNCTION assay_store_staged(p_worker text)
+-- Store a group of jobs' assessments (one array element per job and
+-- standard, all arrays of one length) in the caller's transaction: each
+-- job whose attempt is still the running one is marked done and its
+-- assessments kept; a job whose attempt is no longer current writes
+-- nothing but a stale_writes row. A job already done at that very attempt
+-- is a retried commit whose first try did commit: the same write, not a
+-- stale one. One statement for the whole group, so the snapshot it reads
+-- jobs in is the one the UPDATE starts from. Returns each job and whether
+-- it is stored.
+CREATE OR REPLACE FUNCTION assay_store_results(
+    p_worker text, p_jobs bigint[], p_attempts integer[], p_standards text[],
+    p_catalogs text[], p_as_of date[], p_maturity numeric[], p_by_clause jsonb[],
+    p_readiness text[], p_major integer[], p_minor integer[], p_observations integer[],
+    p_unit_names text[], p_orgs text[], p_editions text[], p_outcomes text[])
 RETURNS TABLE (job_id bigint, stored boolean) LANGUAGE plpgsql AS $$
 BEGIN
+    -- PL/pgSQL, not SQL: the statement is planned once per session, not
+    -- parsed and planned again at every call.
     RETURN QUERY
-    WITH staged AS (
-        SELECT DISTINCT s.job_id, s.attempt FROM pg_temp.assay_stage s),
+    WITH rows AS (
+        SELECT * FROM unnest(p_jobs, p_attempts, p_standards, p_catalogs, p_as_of, p_maturity,
+                             p_by_clause, p_readiness, p_major, p_minor, p_observations,
+                             p_unit_names, p_orgs, p_editions, p_outcomes)
+            AS r(job_id, attempt, standard, catalog_sha256, as_of, maturity, maturity_by_clause,
+                 readiness, major_nc, minor_nc, observations, unit_name, org, edition, outcome)),
+    staged AS (
+        SELECT DISTINCT r.job_id, r.attempt FROM rows r),
     done AS (
         UPDATE jobs j SET state = 'done', finished_at = now()
           FROM staged s
@@ -130,10 +164,10 @@ BEGIN
         INSERT INTO assessments (job_id, attempt, unit_id, standard, catalog_sha256, bundle_sha256,
                                  as_of, maturity, maturity_by_clause, readiness, major_nc,
                                  minor_nc, observations, unit_name, org, edition, outcome, worker)
-        SELECT st.job_id, st.attempt, d.unit_id, st.standard, st.catalog_sha256, d.bundle_sha256,
-               st.as_of, st.maturity, st.maturity_by_clause, st.readiness, st.major_nc,
-               st.minor_nc, st.observations, st.unit_name, st.org, st.edition, st.outcome, p_worker
-          FROM pg_temp.assay_stage st JOIN done d ON d.id = st.job_id
+        SELECT r.job_id, r.attempt, d.unit_id, r.standard, r.catalog_sha256, d.bundle_sha256,
+               r.as_of, r.maturity, r.maturity_by_clause, r.readiness, r.major_nc,
+               r.minor_nc, r.observations, r.unit_name, r.org, r.edition, r.outcome, p_worker
+          FROM rows r JOIN done d ON d.id = r.job_id
         RETURNING 1),
     already AS (
         SELECT s.job_id FROM staged s

@@ -10,6 +10,9 @@ struct _worker_db_t {
     pg_session_t *session;
     char *worker_name;
     const catalog_set_t *catalogs;
+    /* The write path's own cost, logged at the end (bench/run reads it). */
+    uint64_t transactions, jobs, bytes;
+    int64_t store_us;
 };
 
 worker_db_t *worker_db_new(const char *conninfo, const char *worker_name,
@@ -36,6 +39,10 @@ void worker_db_destroy(worker_db_t **self_p)
     if (!self_p || !*self_p)
         return;
     worker_db_t *self = *self_p;
+    if (self->transactions)
+        zsys_info("write path: %" PRIu64 " jobs (%" PRIu64 " bytes of outcomes) in %" PRIu64
+                  " transactions, %.3f s in the database", self->jobs, self->bytes,
+                  self->transactions, (double) self->store_us / 1e6);
     pg_session_destroy(&self->session);
     free(self->worker_name);
     free(self);
@@ -89,18 +96,14 @@ static bool store_catalogs(worker_db_t *self, PGconn *connection)
     return true;
 }
 
-/* The session's staging table: rows COPY'd in by a store, read by
-   assay_store_staged in the same transaction, gone at its end. */
-static bool create_stage(worker_db_t *self, PGconn *connection)
+/* The store statement, prepared once per connection. */
+static bool prepare_store(worker_db_t *self, PGconn *connection)
 {
-    PGresult *result = PQexec(connection,
-        "CREATE TEMP TABLE IF NOT EXISTS assay_stage ("
-        "  job_id bigint NOT NULL, attempt integer NOT NULL, standard text NOT NULL, "
-        "  catalog_sha256 text NOT NULL, as_of date NOT NULL, maturity numeric NOT NULL, "
-        "  maturity_by_clause jsonb NOT NULL, readiness text NOT NULL, "
-        "  major_nc integer NOT NULL, minor_nc integer NOT NULL, observations integer NOT NULL, "
-        "  unit_name text NOT NULL, org text NOT NULL, edition text NOT NULL, "
-        "  outcome text NOT NULL) ON COMMIT DELETE ROWS");
+    PGresult *result = PQprepare(connection, "assay_store",
+        "SELECT job_id, stored FROM assay_store_results($1, $2::bigint[], $3::integer[], "
+        "$4::text[], $5::text[], $6::date[], $7::numeric[], $8::jsonb[], $9::text[], "
+        "$10::integer[], $11::integer[], $12::integer[], $13::text[], $14::text[], "
+        "$15::text[], $16::text[])", 1 + WORKER_ROW_FIELDS, NULL);
     bool ok = command_ok(self, result);
     PQclear(result);
     return ok;
@@ -114,7 +117,7 @@ bool worker_db_ready(worker_db_t *self)
         return false;
     if (!opened)
         return true;
-    if (!store_catalogs(self, connection) || !create_stage(self, connection)) {
+    if (!store_catalogs(self, connection) || !prepare_store(self, connection)) {
         pg_session_abandon(self->session);
         return false;
     }
@@ -132,102 +135,115 @@ static bool exec_simple(worker_db_t *self, PGconn *connection, const char *sql)
 
 /* ---- staging rows (evaluator threads) ---------------------------------- */
 
-static bool reserve(worker_task_t *task, size_t more)
-{
-    if (task->rows_size + more + 1 <= task->rows_capacity)
-        return true;
-    size_t capacity = (task->rows_capacity + more + 1) * 2;
-    char *grown = realloc(task->rows, capacity);
-    if (!grown)
-        return false;
-    task->rows = grown;
-    task->rows_capacity = capacity;
-    return true;
-}
-
-/* One field of COPY's text format: backslash, tab, newline and carriage
-   return escaped (the format's only special bytes), then a tab or, after
-   the last field, a newline. */
-static bool put_field(worker_task_t *task, const char *text, bool last)
-{
-    size_t length = strlen(text);
-    if (!reserve(task, 2 * length + 1))
-        return false;
-    char *out = task->rows + task->rows_size;
-    for (size_t i = 0; i < length; i++) {
-        char c = text[i];
-        const char *escape = c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n"
-                           : c == '\r' ? "\\r" : NULL;
-        if (escape) {
-            *out++ = escape[0];
-            *out++ = escape[1];
-        } else
-            *out++ = c;
-    }
-    *out++ = last ? '\n' : '\t';
-    task->rows_size = (size_t) (out - task->rows);
-    task->rows[task->rows_size] = '\0';
-    return true;
-}
-
 bool worker_db_stage(worker_task_t *task, const assessment_t *assessment)
 {
     const catalog_t *catalog = assessment_catalog(assessment);
-    char job[24], attempt[16], maturity[32], major[16], minor[16], observations[16];
-    snprintf(job, sizeof job, "%" PRIu64, task->job_id);
-    snprintf(attempt, sizeof attempt, "%" PRIu32, task->attempt);
-    snprintf(maturity, sizeof maturity, "%.2f", assessment_maturity(assessment));
-    snprintf(major, sizeof major, "%d", assessment_major_nc(assessment));
-    snprintf(minor, sizeof minor, "%d", assessment_minor_nc(assessment));
-    snprintf(observations, sizeof observations, "%d", assessment_observations(assessment));
-    char *by_clause = assessment_maturity_by_clause(assessment);
-    char *outcome = assessment_outcome(assessment);
-    const char *fields[] = {
-        job, attempt, catalog_id(catalog), catalog_sha256(catalog), assessment_as_of(assessment),
-        maturity, by_clause, assessment_readiness(assessment), major, minor, observations,
-        assessment_unit_name(assessment), assessment_org(assessment), catalog_edition(catalog),
-        outcome,
-    };
-    size_t count = sizeof fields / sizeof *fields;
-    bool ok = by_clause && outcome;
-    for (size_t i = 0; ok && i < count; i++)
-        ok = put_field(task, fields[i], i + 1 == count);
-    free(by_clause);
-    free(outcome);
-    return ok;
+    char **grown = realloc(task->rows, (task->row_count + 1) * WORKER_ROW_FIELDS * sizeof *grown);
+    if (!grown)
+        return false;
+    task->rows = grown;
+    char **row = task->rows + task->row_count * WORKER_ROW_FIELDS;
+    /* In the order of assay_store_results' arrays. */
+    row[0] = zsys_sprintf("%" PRIu64, task->job_id);
+    row[1] = zsys_sprintf("%" PRIu32, task->attempt);
+    row[2] = strdup(catalog_id(catalog));
+    row[3] = strdup(catalog_sha256(catalog));
+    row[4] = strdup(assessment_as_of(assessment));
+    row[5] = zsys_sprintf("%.2f", assessment_maturity(assessment));
+    row[6] = assessment_maturity_by_clause(assessment);
+    row[7] = strdup(assessment_readiness(assessment));
+    row[8] = zsys_sprintf("%d", assessment_major_nc(assessment));
+    row[9] = zsys_sprintf("%d", assessment_minor_nc(assessment));
+    row[10] = zsys_sprintf("%d", assessment_observations(assessment));
+    row[11] = strdup(assessment_unit_name(assessment));
+    row[12] = strdup(assessment_org(assessment));
+    row[13] = strdup(catalog_edition(catalog));
+    row[14] = assessment_outcome(assessment);
+    task->row_count++;
+    for (size_t i = 0; i < WORKER_ROW_FIELDS; i++)
+        if (!row[i])
+            return false;
+    return true;
 }
 
 /* ---- the writer ---------------------------------------------------------- */
 
-static bool copy_rows(worker_db_t *self, PGconn *connection, worker_task_t **tasks, size_t count)
+/* A growing text buffer for one array parameter. */
+typedef struct {
+    char *text;
+    size_t size;
+    size_t capacity;
+} array_text_t;
+
+static bool array_reserve(array_text_t *array, size_t more)
 {
-    PGresult *result = PQexec(connection, "COPY pg_temp.assay_stage FROM STDIN");
-    bool ok = PQresultStatus(result) == PGRES_COPY_IN;
-    if (!ok)
-        pg_session_fail(self->session, "database error", PQresultErrorMessage(result));
-    PQclear(result);
-    for (size_t i = 0; ok && i < count; i++)
-        if (tasks[i]->rows_size)
-            ok = PQputCopyData(connection, tasks[i]->rows, (int) tasks[i]->rows_size) == 1;
-    if (PQputCopyEnd(connection, ok ? NULL : "worker gave up the copy") != 1)
-        ok = false;
-    result = PQgetResult(connection);
-    if (!command_ok(self, result))
-        ok = false;
-    PQclear(result);
-    /* Drain: libpq ends a COPY with its own final result. */
-    while ((result = PQgetResult(connection)))
-        PQclear(result);
-    return ok;
+    if (array->size + more + 1 <= array->capacity)
+        return true;
+    size_t capacity = (array->capacity + more + 1) * 2;
+    char *grown = realloc(array->text, capacity);
+    if (!grown)
+        return false;
+    array->text = grown;
+    array->capacity = capacity;
+    return true;
 }
 
-/* Which jobs the attempt guard kept; the others are stale. */
-static bool store_staged(worker_db_t *self, PGconn *connection, worker_task_t **tasks, size_t count)
+/* One element of an array literal, double-quoted: inside the quotes only
+   a double quote and a backslash need a backslash before them. The text
+   is a parameter value, never part of the statement. */
+static bool array_add(array_text_t *array, const char *element)
 {
-    const char *values[] = { self->worker_name };
-    PGresult *result = PQexecParams(connection,
-        "SELECT job_id, stored FROM assay_store_staged($1)", 1, NULL, values, NULL, NULL, 0);
-    bool ok = command_ok(self, result);
+    size_t length = strlen(element);
+    if (!array_reserve(array, 2 * length + 4))
+        return false;
+    char *out = array->text + array->size;
+    *out++ = array->size == 0 ? '{' : ',';
+    *out++ = '"';
+    for (size_t i = 0; i < length; i++) {
+        if (element[i] == '"' || element[i] == '\\')
+            *out++ = '\\';
+        *out++ = element[i];
+    }
+    *out++ = '"';
+    array->size = (size_t) (out - array->text);
+    return true;
+}
+
+static bool array_close(array_text_t *array)
+{
+    if (!array_reserve(array, 2))
+        return false;
+    if (array->size == 0)
+        array->text[array->size++] = '{';
+    array->text[array->size++] = '}';
+    array->text[array->size] = '\0';
+    return true;
+}
+
+/* Stores every row of the tasks with one statement; sets each task's
+   `stale` from what the attempt guard kept. */
+static bool store_rows(worker_db_t *self, PGconn *connection, worker_task_t **tasks, size_t count)
+{
+    array_text_t arrays[WORKER_ROW_FIELDS] = { { 0 } };
+    bool ok = true;
+    for (size_t t = 0; ok && t < count; t++)
+        for (size_t r = 0; ok && r < tasks[t]->row_count; r++)
+            for (size_t f = 0; ok && f < WORKER_ROW_FIELDS; f++)
+                ok = array_add(&arrays[f], tasks[t]->rows[r * WORKER_ROW_FIELDS + f]);
+    const char *values[1 + WORKER_ROW_FIELDS] = { self->worker_name };
+    for (size_t f = 0; ok && f < WORKER_ROW_FIELDS; f++) {
+        ok = array_close(&arrays[f]);
+        values[1 + f] = arrays[f].text;
+    }
+    PGresult *result = NULL;
+    if (ok)
+        result = PQexecPrepared(connection, "assay_store", 1 + WORKER_ROW_FIELDS, values,
+                                NULL, NULL, 0);
+    else
+        pg_session_fail(self->session, "out of memory", "building the store statement");
+    for (size_t f = 0; f < WORKER_ROW_FIELDS; f++)
+        free(arrays[f].text);
+    ok = ok && command_ok(self, result);
     for (size_t i = 0; ok && i < count; i++)
         tasks[i]->stale = true;
     for (int row = 0; ok && row < PQntuples(result); row++) {
@@ -248,9 +264,9 @@ int worker_db_store(worker_db_t *self, worker_task_t **tasks, size_t count)
     /* Held for the whole transaction: if it breaks midway, libpq still
        says why through it. */
     PGconn *connection = pg_session_connection(self->session);
+    int64_t started = zclock_usecs();
     bool ok = exec_simple(self, connection, "BEGIN")
-              && copy_rows(self, connection, tasks, count)
-              && store_staged(self, connection, tasks, count)
+              && store_rows(self, connection, tasks, count)
               && exec_simple(self, connection, "COMMIT");
     if (!ok) {
         if (PQstatus(connection) == CONNECTION_OK)
@@ -259,5 +275,11 @@ int worker_db_store(worker_db_t *self, worker_task_t **tasks, size_t count)
             pg_session_retry_now(self->session);
         return -1;
     }
+    self->store_us += zclock_usecs() - started;
+    self->transactions++;
+    self->jobs += count;
+    for (size_t i = 0; i < count; i++)
+        for (size_t r = 0; r < tasks[i]->row_count; r++)
+            self->bytes += strlen(tasks[i]->rows[r * WORKER_ROW_FIELDS + WORKER_ROW_FIELDS - 1]);
     return 0;
 }

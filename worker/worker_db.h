@@ -1,11 +1,11 @@
 /*  worker_db.h - the worker's only door to PostgreSQL.
 
     It stores finished jobs, many per transaction: the evaluator stages
-    each assessment as one row of COPY text (worker_db_stage, no
-    connection needed), the writer COPYs a group's rows into the session's
-    staging table and calls assay_store_staged (sql/003_compact.sql), which
-    marks each job done and keeps its assessments only if the job is still
-    running at the task's attempt. No transaction is ever open while
+    each assessment as one row of fields (worker_db_stage, no connection
+    needed), the writer passes a group's rows as arrays to one call of
+    assay_store_results (sql/003_compact.sql), which marks each job done
+    and keeps its assessments only if the job is still running at the
+    task's attempt. No transaction is ever open while
     anything is computed.
 */
 #ifndef ASSAY_WORKER_DB_H_INCLUDED
@@ -28,8 +28,8 @@ const char *worker_db_error(const worker_db_t *self);
 /* Milliseconds until the next reconnect attempt is allowed. */
 int worker_db_backoff_ms(const worker_db_t *self);
 
-/* Append the assessment's staged row to task->rows (the task's job,
-   attempt and the assessment's summary and outcome). Pure: the evaluator
+/* Append the assessment's row to task->rows (the task's job, attempt and
+   the assessment's summary and outcome). Pure: the evaluator
    threads call it. Returns false when memory runs out. */
 bool worker_db_stage(worker_task_t *task, const assessment_t *assessment);
 

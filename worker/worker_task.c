@@ -31,6 +31,8 @@ void worker_task_destroy(worker_task_t **self_p)
     worker_task_t *self = *self_p;
     free(self->standards);
     free(self->bundle);
+    for (size_t i = 0; i < self->row_count * WORKER_ROW_FIELDS; i++)
+        free(self->rows[i]);
     free(self->rows);
     free(self->error);
     free(self);

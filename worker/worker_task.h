@@ -11,16 +11,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The fields of one assessment as assay_store_results takes them. */
+#define WORKER_ROW_FIELDS 15
+
 typedef struct {
     uint64_t job_id;        /* fixed at creation */
     uint32_t attempt;       /* fixed at creation: the fencing token */
     char *standards;
     char *bundle;
     size_t bundle_size;
-    char *rows;             /* set by the evaluator: one staged row per standard, in
-                               COPY text format (worker_db_stage) */
-    size_t rows_size;
-    size_t rows_capacity;
+    char **rows;            /* set by the evaluator (worker_db_stage): one row per
+                               standard, WORKER_ROW_FIELDS strings each, owned */
+    size_t row_count;
     char *error;            /* set by the evaluator when evaluation failed */
     bool stale;             /* set by the writer: the attempt guard refused it */
 } worker_task_t;
