@@ -34,129 +34,225 @@
 static const char clause_codes[] = "cmMn";  /* by clause_status_t */
 static const char check_codes[] = "pfne";   /* by check_status_t */
 
-static bool add(cJSON *object, const char *key, cJSON *item)
+/* The outcome is written straight into a growing buffer: it is made once
+   per assessment on the workers' hot path, where building a cJSON tree of
+   a thousand nodes cost as much as the evaluation. Strings that need no
+   escaping (evidence ids nearly always) are copied between quotes; any
+   other goes through cJSON's printer, so JSON escaping stays cJSON's. */
+typedef struct {
+    char *text;
+    size_t size;
+    size_t capacity;
+    bool failed;
+} writer_t;
+
+static bool reserve(writer_t *out, size_t more)
 {
-    if (!item)
+    if (out->failed)
         return false;
-    if (!cJSON_AddItemToObjectCS(object, key, item)) {
-        cJSON_Delete(item);
+    if (out->size + more + 1 <= out->capacity)
+        return true;
+    size_t capacity = (out->capacity + more + 1) * 2;
+    char *grown = realloc(out->text, capacity);
+    if (!grown) {
+        out->failed = true;
         return false;
     }
+    out->text = grown;
+    out->capacity = capacity;
     return true;
 }
 
-static cJSON *id_list(const assessment_t *self, size_t offset, size_t count)
+static void put_raw(writer_t *out, const char *text, size_t length)
 {
-    cJSON *array = cJSON_CreateArray();
-    for (size_t i = 0; array && i < count; i++) {
-        cJSON *id = cJSON_CreateStringReference(self->item_ids[self->indices[offset + i]]);
-        if (!id || !cJSON_AddItemToArray(array, id)) {
-            cJSON_Delete(id);
-            cJSON_Delete(array);
-            return NULL;
+    if (!reserve(out, length))
+        return;
+    memcpy(out->text + out->size, text, length);
+    out->size += length;
+    out->text[out->size] = '\0';
+}
+
+static void put_text(writer_t *out, const char *text)
+{
+    put_raw(out, text, strlen(text));
+}
+
+static bool plain(const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *) text; *c; c++)
+        if (*c < 0x20 || *c == '"' || *c == '\\')
+            return false;
+    return true;
+}
+
+static void put_string(writer_t *out, const char *text)
+{
+    if (plain(text)) {
+        size_t length = strlen(text);
+        if (!reserve(out, length + 2))
+            return;
+        out->text[out->size++] = '"';
+        memcpy(out->text + out->size, text, length);
+        out->size += length;
+        out->text[out->size++] = '"';
+        out->text[out->size] = '\0';
+        return;
+    }
+    cJSON *string = cJSON_CreateString(text);
+    char *printed = string ? cJSON_PrintUnformatted(string) : NULL;
+    if (printed)
+        put_text(out, printed);
+    else
+        out->failed = true;
+    free(printed);
+    cJSON_Delete(string);
+}
+
+/* As cJSON prints a number: the shortest of 15 or 17 digits that reads
+   back to the same double. */
+static void put_number(writer_t *out, double value)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%1.15g", value);
+    if (strtod(text, NULL) != value)
+        snprintf(text, sizeof text, "%1.17g", value);
+    put_text(out, text);
+}
+
+static void put_key(writer_t *out, bool first, const char *key)
+{
+    if (!first)
+        put_raw(out, ",", 1);
+    put_string(out, key);
+    put_raw(out, ":", 1);
+}
+
+/* "KEY":"CODES", one code character per clause, check or mapping. */
+static void put_codes(writer_t *out, bool first, const char *key, size_t count,
+                      char (*code)(const assessment_t *, size_t), const assessment_t *self)
+{
+    put_key(out, first, key);
+    if (!reserve(out, count + 2))
+        return;
+    out->text[out->size++] = '"';
+    for (size_t i = 0; i < count; i++)
+        out->text[out->size++] = code(self, i);
+    out->text[out->size++] = '"';
+    out->text[out->size] = '\0';
+}
+
+static char clause_status_code(const assessment_t *self, size_t i)
+{
+    return clause_codes[self->clauses[i].status];
+}
+
+static char clause_applicable_code(const assessment_t *self, size_t i)
+{
+    return self->clauses[i].applicable ? '1' : '0';
+}
+
+static char check_status_code(const assessment_t *self, size_t i)
+{
+    return check_codes[self->checks[i].status];
+}
+
+static char mapping_code(const assessment_t *self, size_t i)
+{
+    int evidenced = self->mappings[i].evidenced;
+    return evidenced == 1 ? '1' : evidenced == 0 ? '0' : evidenced == -1 ? '-' : 'n';
+}
+
+static void put_ids(writer_t *out, const assessment_t *self, size_t offset, size_t count)
+{
+    put_raw(out, "[", 1);
+    for (size_t i = 0; i < count; i++) {
+        if (i)
+            put_raw(out, ",", 1);
+        put_string(out, self->item_ids[self->indices[offset + i]]);
+    }
+    put_raw(out, "]", 1);
+}
+
+static void put_clauses(writer_t *out, const assessment_t *self)
+{
+    size_t n = self->catalog->eff_count;
+    put_codes(out, true, "clauses", n, clause_status_code, self);
+    put_codes(out, false, "applicable", n, clause_applicable_code, self);
+    put_key(out, false, "levels");
+    put_raw(out, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            put_raw(out, ",", 1);
+        if (self->clauses[i].has_level)
+            put_number(out, assessment_round2(self->clauses[i].level));
+        else
+            put_raw(out, "null", 4);
+    }
+    put_raw(out, "]", 1);
+}
+
+static void put_checks(writer_t *out, const assessment_t *self)
+{
+    put_codes(out, false, "checks", self->check_count, check_status_code, self);
+    put_key(out, false, "evidence");
+    put_raw(out, "[", 1);
+    for (size_t k = 0; k < self->check_count; k++) {
+        if (k)
+            put_raw(out, ",", 1);
+        put_ids(out, self, self->checks[k].evidence_offset, self->checks[k].evidence_count);
+    }
+    put_raw(out, "]", 1);
+    /* expired and messages: objects keyed by the check's index */
+    for (int pass = 0; pass < 2; pass++) {
+        put_key(out, false, pass == 0 ? "expired" : "messages");
+        put_raw(out, "{", 1);
+        bool first = true;
+        for (size_t k = 0; k < self->check_count; k++) {
+            const check_result_t *r = &self->checks[k];
+            if (pass == 0 ? r->expired_count == 0 : r->message == NULL)
+                continue;
+            char key[24];
+            snprintf(key, sizeof key, "%zu", k);
+            put_key(out, first, key);
+            first = false;
+            if (pass == 0)
+                put_ids(out, self, r->expired_offset, r->expired_count);
+            else
+                put_string(out, r->message);
         }
+        put_raw(out, "}", 1);
     }
-    return array;
 }
 
-static char *code_string(size_t count)
+static void put_rest(writer_t *out, const assessment_t *self)
 {
-    char *text = malloc(count + 1);
-    if (text)
-        text[count] = '\0';
-    return text;
-}
-
-static bool put_clauses(const assessment_t *self, cJSON *root)
-{
-    const catalog_t *catalog = self->catalog;
-    char *statuses = code_string(catalog->eff_count);
-    char *applicable = code_string(catalog->eff_count);
-    cJSON *levels = cJSON_CreateArray();
-    bool ok = statuses && applicable && levels;
-    for (size_t i = 0; ok && i < catalog->eff_count; i++) {
-        const clause_result_t *r = &self->clauses[i];
-        statuses[i] = clause_codes[r->status];
-        applicable[i] = r->applicable ? '1' : '0';
-        ok = cJSON_AddItemToArray(levels, r->has_level
-                                              ? cJSON_CreateNumber(assessment_round2(r->level))
-                                              : cJSON_CreateNull());
+    put_codes(out, false, "mappings", self->mapping_count, mapping_code, self);
+    put_key(out, false, "warnings");
+    put_raw(out, "[", 1);
+    for (size_t k = 0; k < self->warning_count; k++) {
+        put_raw(out, k ? ",{" : "{", k ? 2 : 1);
+        put_key(out, true, "where");
+        put_string(out, self->warnings[k].where);
+        put_key(out, false, "message");
+        put_string(out, self->warnings[k].message);
+        put_raw(out, "}", 1);
     }
-    ok = ok && add(root, "clauses", cJSON_CreateString(statuses))
-         && add(root, "applicable", cJSON_CreateString(applicable));
-    free(statuses);
-    free(applicable);
-    if (!ok) {
-        cJSON_Delete(levels);
-        return false;
-    }
-    return add(root, "levels", levels);
-}
-
-static bool put_checks(const assessment_t *self, cJSON *root)
-{
-    char *statuses = code_string(self->check_count);
-    cJSON *evidence = cJSON_CreateArray();
-    cJSON *expired = cJSON_CreateObject();
-    cJSON *messages = cJSON_CreateObject();
-    bool ok = statuses && evidence && expired && messages;
-    for (size_t k = 0; ok && k < self->check_count; k++) {
-        const check_result_t *r = &self->checks[k];
-        statuses[k] = check_codes[r->status];
-        ok = cJSON_AddItemToArray(evidence, id_list(self, r->evidence_offset, r->evidence_count));
-        char key[24];
-        snprintf(key, sizeof key, "%zu", k);
-        if (ok && r->expired_count)
-            ok = cJSON_AddItemToObject(expired, key, id_list(self, r->expired_offset, r->expired_count));
-        if (ok && r->message)
-            ok = cJSON_AddItemToObject(messages, key, cJSON_CreateString(r->message));
-    }
-    ok = ok && add(root, "checks", cJSON_CreateString(statuses));
-    free(statuses);
-    if (!ok || !add(root, "evidence", evidence)) {
-        cJSON_Delete(expired);
-        cJSON_Delete(messages);
-        return false;
-    }
-    if (!add(root, "expired", expired)) {
-        cJSON_Delete(messages);
-        return false;
-    }
-    return add(root, "messages", messages);
-}
-
-static bool put_rest(const assessment_t *self, cJSON *root)
-{
-    char *mappings = code_string(self->mapping_count);
-    if (!mappings)
-        return false;
-    for (size_t k = 0; k < self->mapping_count; k++) {
-        int evidenced = self->mappings[k].evidenced;
-        mappings[k] = evidenced == 1 ? '1' : evidenced == 0 ? '0' : evidenced == -1 ? '-' : 'n';
-    }
-    bool ok = add(root, "mappings", cJSON_CreateString(mappings));
-    free(mappings);
-    cJSON *warnings = cJSON_CreateArray();
-    for (size_t k = 0; ok && warnings && k < self->warning_count; k++) {
-        cJSON *warning = cJSON_CreateObject();
-        ok = warning && cJSON_AddItemToArray(warnings, warning)
-             && add(warning, "where", cJSON_CreateString(self->warnings[k].where))
-             && add(warning, "message", cJSON_CreateString(self->warnings[k].message));
-    }
-    if (!ok || !warnings) {
-        cJSON_Delete(warnings);
-        return false;
-    }
-    return add(root, "warnings", warnings);
+    put_raw(out, "]", 1);
 }
 
 char *assessment_outcome(const assessment_t *self)
 {
-    cJSON *root = cJSON_CreateObject();
-    bool ok = root && put_clauses(self, root) && put_checks(self, root) && put_rest(self, root);
-    char *text = ok ? cJSON_PrintUnformatted(root) : NULL;
-    cJSON_Delete(root);
-    return text;
+    writer_t out = { 0 };
+    put_raw(&out, "{", 1);
+    put_clauses(&out, self);
+    put_checks(&out, self);
+    put_rest(&out, self);
+    put_raw(&out, "}", 1);
+    if (out.failed) {
+        free(out.text);
+        return NULL;
+    }
+    return out.text;
 }
 
 char *assessment_maturity_by_clause(const assessment_t *self)
