@@ -32,6 +32,7 @@ static const option_t options[] = {
     { "by", 0, ARG_BY, true },
     { "expires", 0, ARG_EXPIRES, true },
     { "all", 0, ARG_ALL, false },
+    { "allow-outside", 0, ARG_ALLOW_OUTSIDE, false },
 };
 
 bool args_parse_seconds(const char *text, double *seconds)
@@ -86,6 +87,7 @@ static int store(args_t *self, const option_t *option, const char *value, char *
     case ARG_BY: self->by = value; break;
     case ARG_EXPIRES: self->expires = value; break;
     case ARG_ALL: self->all = true; break;
+    case ARG_ALLOW_OUTSIDE: self->allow_outside = true; break;
     case ARG_WAIT: self->wait = true; break;
     case ARG_VERBOSE: self->verbose = true; break;
     case ARG_QUIET: self->quiet = true; break;

@@ -29,7 +29,8 @@ typedef enum {
     ARG_REASON = 1u << 13,    /* --reason TEXT (override) */
     ARG_BY = 1u << 14,        /* --by NAME (override) */
     ARG_EXPIRES = 1u << 15,   /* --expires YYYY-MM-DD (override) */
-    ARG_ALL = 1u << 16        /* --all (diff: unchanged pairs too) */
+    ARG_ALL = 1u << 16,       /* --all (diff: unchanged pairs too) */
+    ARG_ALLOW_OUTSIDE = 1u << 17  /* --allow-outside (manifest paths) */
 } args_flag_t;
 
 /* Options every subcommand takes. */
@@ -52,6 +53,7 @@ typedef struct {
     const char *by;
     const char *expires;
     bool all;                 /* diff */
+    bool allow_outside;       /* submit, check: manifest paths may leave its folder */
     double timeout_s;         /* valid when seen & ARG_TIMEOUT; >= 0 */
     bool wait;
     bool verbose;

@@ -83,6 +83,7 @@ int cmd_check(const args_t *args)
         rc = EXIT_USAGE;
         goto done;
     }
+    inputs.allow_outside = args->allow_outside;
     if (inputs_collect(&inputs, args->positional, args->positional_count, stderr) != 0) {
         rc = EXIT_USAGE;
         goto done;

@@ -363,6 +363,7 @@ int cmd_submit(const args_t *args)
     submit_t self = { .args = args, .inputs = &inputs, .standards = standards };
     int rc = EXIT_DONE;
 
+    inputs.allow_outside = args->allow_outside;
     if (inputs_collect(&inputs, args->positional, args->positional_count, stderr) != 0) {
         fprintf(stderr, "assay %s: nothing was submitted\n", args->command);
         rc = EXIT_USAGE;

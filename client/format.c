@@ -1,5 +1,6 @@
 /*  format.c - result output formats. See format.h. */
 #include "format.h"
+#include "display.h"
 #include "format_export.h"
 #include "text_buffer.h"
 
@@ -327,10 +328,58 @@ void format_number(double value, char out[32])
         out[--length] = '\0';
 }
 
+static char *csv_quote(const char *text);
+
+/* A plain decimal number: an optional sign, digits, an optional fraction
+   ("-0.5", "+2", "3"). Nothing else (no exponent, no "inf", no blanks). */
+static bool csv_plain_number(const char *text)
+{
+    const char *at = text + (*text == '-' || *text == '+');
+    size_t digits = strspn(at, "0123456789");
+    if (digits == 0)
+        return false;
+    at += digits;
+    if (*at == '.') {
+        digits = strspn(++at, "0123456789");
+        if (digits == 0)
+            return false;
+        at += digits;
+    }
+    return *at == '\0';
+}
+
+bool format_csv_is_formula(const char *text)
+{
+    return text && *text && strchr("=+-@\t\r", *text) && !csv_plain_number(text);
+}
+
 char *format_csv_field(const char *text)
 {
     if (!text)
         text = "";
+    /* OWASP "CSV Injection": a spreadsheet runs a cell that starts with
+       = + - @ TAB or CR as a formula, and the texts here come from
+       bundles, catalogs and assessors. Such a cell gets a leading single
+       quote (shown as text, not run) unless it is a plain number, such as
+       a maturity change of -0.5, which stays a number. */
+    char *prefixed = NULL;
+    if (format_csv_is_formula(text)) {
+        prefixed = malloc(strlen(text) + 2);
+        if (!prefixed)
+            return NULL;
+        prefixed[0] = '\'';
+        strcpy(prefixed + 1, text);
+        text = prefixed;
+    }
+    char *field = csv_quote(text);
+    free(prefixed);
+    return field;
+}
+
+/* RFC 4180: quoted when it holds a comma, quote, CR or LF, or starts or
+   ends with a blank; quotes doubled. */
+static char *csv_quote(const char *text)
+{
     size_t length = strlen(text);
     bool quote = strpbrk(text, ",\"\r\n") != NULL
               || (length > 0 && (text[0] == ' ' || text[0] == '\t'
@@ -500,7 +549,8 @@ static int add_table_row(format_t *self, const cJSON *assessment)
                         sizeof cell);
         else
             snprintf(cell, sizeof cell, "%s", maturity);
-        row->cells[column] = strdup(cell);
+        /* display.h: unit ids and the like come from bundles */
+        row->cells[column] = display_escape(cell);
         if (!row->cells[column]) {
             for (int done = 0; done < column; done++)
                 free(row->cells[done]);
@@ -522,15 +572,20 @@ static int add_table_row(format_t *self, const cJSON *assessment)
     const cJSON *minor = cJSON_GetObjectItemCaseSensitive(assessment, "minor_nc");
     self->major += cJSON_IsNumber(major) && major->valuedouble > 0 ? (size_t) major->valuedouble : 0;
     self->minor += cJSON_IsNumber(minor) && minor->valuedouble > 0 ? (size_t) minor->valuedouble : 0;
+    const char *unit = get_string(assessment, "unit"), *standard = get_string(assessment, "standard");
     const cJSON *entry;
     cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(assessment, "overrides")) {
-        char line[1024];
-        const char *expires = get_string(entry, "expires");
+        /* the assessor's texts, like the cells, are escaped (display.h) */
+        const char *texts[] = { unit, standard, get_string(entry, "clause"),
+                                get_string(entry, "machine_status"), get_string(entry, "status"),
+                                get_string(entry, "by"), get_string(entry, "expires") };
+        char safe[7][256];
+        for (int i = 0; i < 7; i++)
+            display_escape_into(texts[i], safe[i], sizeof safe[i]);
+        char line[2048];
         snprintf(line, sizeof line, "  %s  %s  %s: machine %s, assessor %s (by %s%s%s)\n",
-                 get_string(assessment, "unit"), get_string(assessment, "standard"),
-                 get_string(entry, "clause"), get_string(entry, "machine_status"),
-                 get_string(entry, "status"), get_string(entry, "by"),
-                 *expires ? ", until " : "", expires);
+                 safe[0], safe[1], safe[2], safe[3], safe[4], safe[5], *safe[6] ? ", until " : "",
+                 safe[6]);
         text_buffer_puts(&self->overrides, line);
         self->override_count++;
     }
@@ -538,10 +593,12 @@ static int add_table_row(format_t *self, const cJSON *assessment)
     const cJSON *effective = cJSON_GetObjectItemCaseSensitive(assessment, "effective");
     const char *applied = get_string(effective, "readiness");
     if (*applied && strcmp(applied, readiness) != 0) {
-        char line[512];
+        char safe[4][256], line[1100];
         snprintf(line, sizeof line, "  %s  %s: readiness %s with the overrides (machine %s)\n",
-                 get_string(assessment, "unit"), get_string(assessment, "standard"), applied,
-                 readiness);
+                 display_escape_into(unit, safe[0], sizeof safe[0]),
+                 display_escape_into(standard, safe[1], sizeof safe[1]),
+                 display_escape_into(applied, safe[2], sizeof safe[2]),
+                 display_escape_into(readiness, safe[3], sizeof safe[3]));
         text_buffer_puts(&self->overrides, line);
     }
     return self->overrides.failed ? -1 : 0;

@@ -60,8 +60,14 @@ void format_sort_assessments(cJSON *assessments);
 /* The jsonl object for one assessment; caller owns it. */
 cJSON *format_jsonl_object(const cJSON *assessment);
 /* A CSV field per RFC 4180: quoted when it holds a comma, quote, CR, LF
-   or leading/trailing blanks, quotes doubled. Caller frees. */
+   or leading/trailing blanks, quotes doubled; and safe from spreadsheet
+   formula injection (OWASP): a cell starting with = + - @ TAB or CR gets
+   a leading ' unless it is a plain number ("-0.5" stays as it is).
+   Caller frees; NULL when out of memory. */
 char *format_csv_field(const char *text);
+/* Whether format_csv_field prefixes `text` with ': it starts with one of
+   = + - @ TAB CR and is not a plain decimal number. */
+bool format_csv_is_formula(const char *text);
 /* A number as people read it: integers without decimals, others with at
    most 2 ("2.5", "3", "1.47"). */
 void format_number(double value, char out[32]);

@@ -1,10 +1,12 @@
 /*  inputs.c - the evidence bundles named on the command line. See inputs.h. */
 #include "inputs.h"
+#include "display.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -356,9 +358,35 @@ static char *standards_list(const char *text)
     return list;
 }
 
+/* The manifest's folder, links and dot-dots resolved; caller frees. */
+static char *manifest_folder(const char *path, size_t folder_length)
+{
+    char *folder = folder_length ? strndup(path, folder_length) : strdup(".");
+    char *real = folder ? realpath(folder, NULL) : NULL;
+    free(folder);
+    return real;
+}
+
+/* Is `bundle` (the path to read) inside `folder` (a realpath) once its
+   own links and dot-dots are resolved? Compared on a component boundary,
+   so /data/units-evil is not inside /data/units. A path that does not
+   resolve (missing) counts as inside: reading it fails and says why. */
+static bool manifest_contains(const char *folder, const char *bundle)
+{
+    char *real = realpath(bundle, NULL);
+    if (!real)
+        return true;
+    size_t length = strlen(folder);
+    bool inside = strcmp(folder, "/") == 0
+        || (strncmp(real, folder, length) == 0 && (real[length] == '/' || real[length] == '\0'));
+    free(real);
+    return inside;
+}
+
 /* A manifest: a header naming the columns unit_id, bundle and (optional)
    standards, in any order (other columns are ignored), then a row per
-   bundle. Bundle paths are relative to the manifest's folder. */
+   bundle. Bundle paths are relative to the manifest's folder, and stay in
+   it unless self->allow_outside (inputs.h). */
 static int add_manifest(inputs_t *self, const char *path, FILE *err)
 {
     char error[512];
@@ -370,6 +398,12 @@ static int add_manifest(inputs_t *self, const char *path, FILE *err)
     }
     const char *slash = strrchr(path, '/');
     size_t folder_length = slash ? (size_t) (slash - path) + 1 : 0;
+    char *folder = self->allow_outside ? NULL : manifest_folder(path, folder_length);
+    if (!self->allow_outside && !folder) {
+        fprintf(err, "%s: cannot resolve the manifest's folder: %s\n", path, strerror(errno));
+        free(text);
+        return -1;
+    }
     const char *cursor = text, *stop = text + length;
     if (length >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
         cursor += 3;   /* a spreadsheet's byte order mark */
@@ -391,6 +425,7 @@ static int add_manifest(inputs_t *self, const char *path, FILE *err)
     if (count < 0 || unit_column < 0 || bundle_column < 0) {
         fprintf(err, "%s:1: a manifest needs a header row with the columns unit_id, bundle and "
                 "(optional) standards\n", path);
+        free(folder);
         free(text);
         return -1;
     }
@@ -427,6 +462,12 @@ static int add_manifest(inputs_t *self, const char *path, FILE *err)
             else if (!*unit || !*bundle) {
                 fprintf(err, "%s: %s is empty\n", source, !*unit ? "unit_id" : "bundle");
                 problems++;
+            } else if (folder && !manifest_contains(folder, resolved)) {
+                char shown[600];
+                fprintf(err, "%s: bundle %s: outside the manifest's folder %s (refused; "
+                        "--allow-outside reads it)\n", source,
+                        display_escape_into(bundle, shown, sizeof shown), folder);
+                problems++;
             } else if (stat(resolved, &info) != 0) {
                 fprintf(err, "%s: bundle %s: %s\n", source, resolved, strerror(errno));
                 problems++;
@@ -453,6 +494,7 @@ static int add_manifest(inputs_t *self, const char *path, FILE *err)
         free_fields(fields, count);
         fields = NULL;
     }
+    free(folder);
     free(text);
     if (problems == 0 && rows == 0) {
         fprintf(err, "%s: the manifest lists no bundles\n", path);

@@ -12,7 +12,11 @@
       bundle and (optional) standards, then one row per bundle; bundle
       paths are relative to the manifest's folder, the bundle's unit.id
       must equal unit_id, and a row's standards (separated by commas,
-      semicolons or blanks) replace --standard for that bundle;
+      semicolons or blanks) replace --standard for that bundle; a bundle
+      path must stay inside the manifest's folder once `..` and symbolic
+      links are resolved (an absolute path too), unless allow_outside:
+      a manifest may come from someone else, and must not make the CLI
+      read and send /etc/shadow;
     * anything else is one bundle file, whatever its name.
 
     Files are read again when needed rather than kept in memory, so a
@@ -44,6 +48,7 @@ typedef struct {
     input_t *items;
     size_t count;
     size_t capacity;
+    bool allow_outside;     /* set before collecting: --allow-outside */
 } inputs_t;
 
 /* Add the bundles the arguments name. Problems (missing file, empty

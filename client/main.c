@@ -56,18 +56,20 @@ typedef struct {
 static const command_t commands[] = {
     { "submit", cmd_submit,
       ARG_COMMON | ARG_BROKER | ARG_CATALOGS | ARG_STANDARD | ARG_BATCH | ARG_KEY | ARG_WAIT
-          | ARG_TIMEOUT | ARG_FAIL_ON,
+          | ARG_TIMEOUT | ARG_FAIL_ON | ARG_ALLOW_OUTSIDE,
       "usage: assay submit FILE|DIR|- ... [--standard ID[,ID...]|all] [--batch NAME]\n"
       "                    [--key KEY] [--wait] [--timeout S] [--fail-on POLICY]\n"
+      "                    [--allow-outside]\n"
       "\n"
       "Validate every evidence bundle, then submit one job per bundle to the broker.\n"
       "A folder is walked recursively for *.json (in sorted order); - reads stdin\n"
       "(one bundle, or JSON Lines: one bundle per line), as does a FILE.jsonl. A\n"
       "FILE.csv is a manifest: a header row unit_id,bundle,standards then one row\n"
-      "per bundle (paths relative to the manifest; the bundle's unit.id must equal\n"
-      "unit_id; a row's standards, quoted if comma-separated, replace --standard\n"
-      "for it). Nothing is submitted when any bundle is invalid. Prints the batch\n"
-      "name on stdout.\n"
+      "per bundle (paths relative to the manifest, and confined to its folder:\n"
+      "../ or an absolute path or a link leading out of it is refused; the\n"
+      "bundle's unit.id must equal unit_id; a row's standards, quoted if\n"
+      "comma-separated, replace --standard for it). Nothing is submitted when any\n"
+      "bundle is invalid or refused. Prints the batch name on stdout.\n"
       "\n"
       "  --standard LIST       catalog ids, comma-separated, or all (default: all)\n"
       "  --batch NAME          the batch to file the jobs under (default: a new\n"
@@ -77,6 +79,8 @@ static const command_t commands[] = {
       "  --wait                wait until every job of the batch finished\n"
       "  --timeout S           give up waiting after S seconds (exit 124)\n"
       POLICY_HELP
+      "  --allow-outside       let a manifest's bundle paths leave its folder (only\n"
+      "                        for a manifest you trust)\n"
       "  --catalogs DIRS       extra catalog folders for local validation\n"
       "                        (default: $ASSAY_CATALOGS)\n"
       BROKER_OPTIONS
@@ -115,9 +119,10 @@ static const command_t commands[] = {
       "failed).\n"
       "\n"
       FORMAT_HELP POLICY_HELP BROKER_OPTIONS COMMON_OPTIONS },
-    { "check", cmd_check, ARG_COMMON | ARG_CATALOGS | ARG_STANDARD | ARG_FORMAT | ARG_FAIL_ON,
+    { "check", cmd_check,
+      ARG_COMMON | ARG_CATALOGS | ARG_STANDARD | ARG_FORMAT | ARG_FAIL_ON | ARG_ALLOW_OUTSIDE,
       "usage: assay check BUNDLE|DIR|- ... [--standard ID[,ID...]|all] [--format ...]\n"
-      "                   [--fail-on POLICY]\n"
+      "                   [--fail-on POLICY] [--allow-outside]\n"
       "\n"
       "Assess bundles here, offline (no broker, no database), with the same\n"
       "engine the workers use; prints exactly what `assay results` prints for\n"
@@ -127,6 +132,7 @@ static const command_t commands[] = {
       FORMAT_HELP POLICY_HELP
       "  --catalogs DIRS       extra catalog folders, colon-separated (default:\n"
       "                        $ASSAY_CATALOGS), added to the bundled ones\n"
+      "  --allow-outside       let a CSV manifest's bundle paths leave its folder\n"
       COMMON_OPTIONS },
     { "catalogs", cmd_catalogs, ARG_COMMON | ARG_CATALOGS | ARG_FORMAT,
       "usage: assay catalogs list|show ID|kinds|lint FILE [--format table|json]\n"
