@@ -4,6 +4,7 @@
     one line.
 */
 #include "commands.h"
+#include "display.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,9 +50,11 @@ int cmd_status(const args_t *args)
     if (rc == EXIT_DONE) {
         if (json)
             cli_print_json_line(body);
-        else {
+        else if ((rc = cli_escape_answer(args->command, body)) == EXIT_DONE) {
+            char target[600];
             const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "kind"));
-            printf("%s %s: %.0f jobs\n", kind ? kind : "target", args->positional[0],
+            printf("%s %s: %.0f jobs\n", kind ? kind : "target",
+                   display_escape_into(args->positional[0], target, sizeof target),
                    number_of(body, "total"));
             static const char *const states[] = {
                 "queued", "running", "done", "failed", "dead", "cancelled"
@@ -187,7 +190,7 @@ int cmd_stats(const args_t *args)
     if (rc == EXIT_DONE) {
         if (json)
             cli_print_json_line(body);
-        else
+        else if ((rc = cli_escape_answer(args->command, body)) == EXIT_DONE)
             print_stats(body);
     }
     cJSON_Delete(body);
@@ -213,7 +216,9 @@ static int change(const args_t *args, const char *verb, const char *counter, con
     if (rc == EXIT_DONE)
         rc = query(args, conn, verb, target, &body);
     if (rc == EXIT_DONE) {
-        printf("%s: %s %.0f jobs\n", target, done, number_of(body, counter));
+        char shown[600];
+        printf("%s: %s %.0f jobs\n", display_escape_into(target, shown, sizeof shown), done,
+               number_of(body, counter));
         cJSON_Delete(body);
     }
     client_conn_destroy(&conn);

@@ -4,6 +4,7 @@
     Offline: reads catalog folders only.
 */
 #include "commands.h"
+#include "display.h"
 #include "inputs.h"
 #include "util.h"
 
@@ -17,53 +18,67 @@ static const char *string_of(const cJSON *object, const char *name)
     return text ? text : "";
 }
 
+/* The loaded catalogs as --format json lists them; caller deletes. */
+static cJSON *list_json(const catalog_set_t *catalogs)
+{
+    cJSON *array = cJSON_CreateArray();
+    for (size_t i = 0; i < catalog_set_size(catalogs); i++) {
+        const catalog_t *catalog = catalog_set_at(catalogs, i);
+        cJSON *entry = cJSON_CreateObject();
+        cJSON_AddStringToObject(entry, "id", catalog_id(catalog));
+        cJSON_AddStringToObject(entry, "standard", catalog_standard(catalog));
+        cJSON_AddStringToObject(entry, "edition", catalog_edition(catalog));
+        cJSON_AddStringToObject(entry, "title", catalog_title(catalog));
+        cJSON_AddBoolToObject(entry, "certifiable", catalog_certifiable(catalog));
+        cJSON_AddNumberToObject(entry, "clauses", (double) catalog_clause_count(catalog));
+        cJSON_AddStringToObject(entry, "sha256", catalog_sha256(catalog));
+        cJSON_AddItemToArray(array, entry);
+    }
+    return array;
+}
+
 static int list(const catalog_set_t *catalogs, bool json)
 {
-    size_t count = catalog_set_size(catalogs);
+    cJSON *array = list_json(catalogs);
     if (json) {
-        cJSON *array = cJSON_CreateArray();
-        for (size_t i = 0; i < count; i++) {
-            const catalog_t *catalog = catalog_set_at(catalogs, i);
-            cJSON *entry = cJSON_CreateObject();
-            cJSON_AddStringToObject(entry, "id", catalog_id(catalog));
-            cJSON_AddStringToObject(entry, "standard", catalog_standard(catalog));
-            cJSON_AddStringToObject(entry, "edition", catalog_edition(catalog));
-            cJSON_AddStringToObject(entry, "title", catalog_title(catalog));
-            cJSON_AddBoolToObject(entry, "certifiable", catalog_certifiable(catalog));
-            cJSON_AddNumberToObject(entry, "clauses", (double) catalog_clause_count(catalog));
-            cJSON_AddStringToObject(entry, "sha256", catalog_sha256(catalog));
-            cJSON_AddItemToArray(array, entry);
-        }
         cli_print_json_line(array);
         cJSON_Delete(array);
         return EXIT_DONE;
     }
+    /* the table from the same texts, escaped: catalogs may come from
+       anyone (display.h) */
+    if (cli_escape_answer("catalogs", array) != EXIT_DONE) {
+        cJSON_Delete(array);
+        return EXIT_UNAVAILABLE;
+    }
     size_t id_width = 2, standard_width = 8;
-    for (size_t i = 0; i < count; i++) {
-        const catalog_t *catalog = catalog_set_at(catalogs, i);
-        if (strlen(catalog_id(catalog)) > id_width)
-            id_width = strlen(catalog_id(catalog));
-        if (strlen(catalog_standard(catalog)) > standard_width)
-            standard_width = strlen(catalog_standard(catalog));
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, array) {
+        if (strlen(string_of(entry, "id")) > id_width)
+            id_width = strlen(string_of(entry, "id"));
+        if (strlen(string_of(entry, "standard")) > standard_width)
+            standard_width = strlen(string_of(entry, "standard"));
     }
     printf("%-*s  %-*s  %-7s  %-11s  %7s  %s\n", (int) id_width, "ID", (int) standard_width,
            "STANDARD", "EDITION", "CERTIFIABLE", "CLAUSES", "TITLE");
-    for (size_t i = 0; i < count; i++) {
-        const catalog_t *catalog = catalog_set_at(catalogs, i);
-        printf("%-*s  %-*s  %-7s  %-11s  %7zu  %s\n", (int) id_width, catalog_id(catalog),
-               (int) standard_width, catalog_standard(catalog), catalog_edition(catalog),
-               catalog_certifiable(catalog) ? "yes" : "no", catalog_clause_count(catalog),
-               catalog_title(catalog));
+    cJSON_ArrayForEach(entry, array) {
+        const cJSON *clauses = cJSON_GetObjectItemCaseSensitive(entry, "clauses");
+        printf("%-*s  %-*s  %-7s  %-11s  %7.0f  %s\n", (int) id_width, string_of(entry, "id"),
+               (int) standard_width, string_of(entry, "standard"), string_of(entry, "edition"),
+               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(entry, "certifiable")) ? "yes" : "no",
+               cJSON_IsNumber(clauses) ? clauses->valuedouble : 0.0, string_of(entry, "title"));
     }
+    cJSON_Delete(array);
     return EXIT_DONE;
 }
 
 /* A catalog for people: its clauses as an outline, each with its checks. */
-static void show_outline(const catalog_t *catalog, const cJSON *json)
+static void show_outline(const cJSON *json)
 {
-    printf("%s: %s %s, %s (%s)\n", catalog_id(catalog), catalog_standard(catalog),
-           catalog_edition(catalog), catalog_title(catalog),
-           catalog_certifiable(catalog) ? "certifiable" : "guidance");
+    printf("%s: %s %s, %s (%s)\n", string_of(json, "id"), string_of(json, "standard"),
+           string_of(json, "edition"), string_of(json, "title"),
+           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(json, "certifiable")) ? "certifiable"
+                                                                               : "guidance");
     const cJSON *clauses = cJSON_GetObjectItemCaseSensitive(json, "clauses");
     const cJSON *clause;
     cJSON_ArrayForEach(clause, clauses) {
@@ -98,12 +113,13 @@ static int show(const args_t *args, const catalog_set_t *catalogs, bool json)
         return EXIT_USAGE;
     }
     cJSON *summary = catalog_to_json(catalog);
+    int rc = EXIT_DONE;
     if (json)
         cli_print_json_line(summary);
-    else
-        show_outline(catalog, summary);
+    else if ((rc = cli_escape_answer(args->command, summary)) == EXIT_DONE)
+        show_outline(summary);
     cJSON_Delete(summary);
-    return EXIT_DONE;
+    return rc;
 }
 
 static int kinds(const catalog_set_t *catalogs, bool json)
@@ -113,6 +129,10 @@ static int kinds(const catalog_set_t *catalogs, bool json)
         cli_print_json_line(array);
         cJSON_Delete(array);
         return EXIT_DONE;
+    }
+    if (cli_escape_answer("catalogs", array) != EXIT_DONE) {
+        cJSON_Delete(array);
+        return EXIT_UNAVAILABLE;
     }
     size_t kind_width = 4, type_width = 4;
     const cJSON *kind;

@@ -7,6 +7,7 @@
 */
 #include "commands.h"
 #include "date.h"
+#include "display.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,7 +36,9 @@ static int ask(const args_t *args, client_conn_t *conn, const char *verb, const 
                 args->command, what);
         rc = EXIT_UNAVAILABLE;
     } else if (result == CLIENT_CONN_OK && code == ASSAY_CODE_NOT_FOUND && error) {
-        fprintf(stderr, "assay %s: %s\n", args->command, error);
+        char shown[1024];
+        fprintf(stderr, "assay %s: %s\n", args->command,
+                display_escape_into(error, shown, sizeof shown));
         rc = EXIT_NOT_FOUND;
     } else if (result == CLIENT_CONN_OK && code == ASSAY_CODE_BAD_INPUT
                && error && strstr(error, "unknown query verb")) {
@@ -316,7 +319,7 @@ int cmd_diff(const args_t *args)
         pairs = NULL;
         if (json)
             cli_print_json_line(document);
-        else
+        else if ((rc = cli_escape_answer(args->command, document)) == EXIT_DONE)
             diff_print(document, from, to, args->all);
     }
     cJSON_Delete(pairs);
@@ -400,7 +403,7 @@ int cmd_history(const args_t *args)
     if (rc == EXIT_DONE) {
         if (json)
             cli_print_json_line(body);
-        else
+        else if ((rc = cli_escape_answer(args->command, body)) == EXIT_DONE)
             history_print(body);
     }
     cJSON_Delete(body);
@@ -468,7 +471,7 @@ int cmd_override(const args_t *args)
     if (rc == EXIT_DONE) {
         if (json)
             cli_print_json_line(body);
-        else {
+        else if ((rc = cli_escape_answer(args->command, body)) == EXIT_DONE) {
             char id[32];
             number_text(cJSON_GetObjectItemCaseSensitive(body, "id"), id);
             printf("override %s: job %s, %s %s clause %s (%s): machine %s, assessor %s\n", id,
@@ -549,7 +552,7 @@ int cmd_overrides(const args_t *args)
     if (rc == EXIT_DONE) {
         if (json)
             cli_print_json_line(body);
-        else
+        else if ((rc = cli_escape_answer(args->command, body)) == EXIT_DONE)
             overrides_print(body);
     }
     cJSON_Delete(body);

@@ -5,6 +5,7 @@
     the --fail-on policy, and counts jobs without results.
 */
 #include "commands.h"
+#include "display.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -34,10 +35,13 @@ void results_sink_assessment(results_sink_t *self, const cJSON *assessment)
     char reason[256];
     if (self->policy && policy_breached(self->policy, assessment, reason, sizeof reason)) {
         self->breaches++;
+        char unit[300], standard[300];
         if (self->breaches <= LINES_SHOWN)
             fprintf(stderr, "assay %s: --fail-on %s: %s %s: %s\n", self->command,
-                    self->policy_text ? self->policy_text : "", text_or(assessment, "unit", "?"),
-                    text_or(assessment, "standard", "?"), reason);
+                    self->policy_text ? self->policy_text : "",
+                    display_escape_into(text_or(assessment, "unit", "?"), unit, sizeof unit),
+                    display_escape_into(text_or(assessment, "standard", "?"), standard,
+                                        sizeof standard), reason);
     }
 }
 
@@ -80,10 +84,14 @@ void results_sink_job(results_sink_t *self, cJSON *job)
        still on their way are only counted. */
     bool final = strcmp(state, "queued") != 0 && strcmp(state, "running") != 0;
     if (final && ++self->jobs_noted <= LINES_SHOWN) {
+        /* the worker's message may quote the bundle (display.h) */
         const char *error = last_error(job);
+        char unit_shown[300], state_shown[64], error_shown[1024];
         fprintf(stderr, "assay %s: job %.0f (unit %s): %s%s%s\n", self->command,
-                cJSON_IsNumber(id) ? id->valuedouble : 0.0, unit, state,
-                error ? ": " : "", error ? error : "");
+                cJSON_IsNumber(id) ? id->valuedouble : 0.0,
+                display_escape_into(unit, unit_shown, sizeof unit_shown),
+                display_escape_into(state, state_shown, sizeof state_shown), error ? ": " : "",
+                display_escape_into(error, error_shown, sizeof error_shown));
     }
 }
 

@@ -8,6 +8,7 @@
     the existing job), and a refusal of the input (2) stops the run.
 */
 #include "commands.h"
+#include "display.h"
 #include "inputs.h"
 #include "signals.h"
 #include "util.h"
@@ -256,7 +257,10 @@ static void handle_answer(submit_t *self, assay_msg_t *msg, int64_t now)
     }
     free(self->last_refusal);
     self->last_refusal = strdup(text);
-    fprintf(stderr, "assay %s: %s: refused: %s\n", self->args->command, input->origin, text);
+    char origin[600], shown[1024];
+    fprintf(stderr, "assay %s: %s: refused: %s\n", self->args->command,
+            display_escape_into(input->origin, origin, sizeof origin),
+            display_escape_into(text, shown, sizeof shown));
 }
 
 /* The link to the broker was lost and is back: what was in flight may
@@ -332,8 +336,11 @@ static void print_jobs(const submit_t *self)
         if (unit->state != UNIT_ACCEPTED)
             continue;
         const input_t *input = &self->inputs->items[i];
-        printf("%" PRIu64 "\t%s\t%s\t%s\n", unit->job_id, input->unit_id ? input->unit_id : "",
-               unit->existing ? "existing" : "new", input->origin);
+        char unit_id[300], origin[600];
+        printf("%" PRIu64 "\t%s\t%s\t%s\n", unit->job_id,
+               display_escape_into(input->unit_id, unit_id, sizeof unit_id),
+               unit->existing ? "existing" : "new",
+               display_escape_into(input->origin, origin, sizeof origin));
     }
 }
 

@@ -76,6 +76,11 @@ client_conn_t *cli_connect_to_query(const args_t *args, size_t count, const char
                                     bool *json, int *exit_code);
 /* A JSON document on one line of stdout (as --format json prints). */
 void cli_print_json_line(const cJSON *json);
+/* Before a table or text is printed from a broker's answer: escape the
+   answer's texts in place (display.h), so stored text cannot drive the
+   terminal. EXIT_DONE, or EXIT_UNAVAILABLE with a message when out of
+   memory (print nothing then). */
+int cli_escape_answer(const char *command, cJSON *body);
 
 /* ---- results (cmd_results.c) ------------------------------------------ */
 

@@ -575,12 +575,16 @@ void inputs_print_diags(const diag_list_t *diags, bool warnings, FILE *err)
         bool error = diag->severity == DIAG_ERROR;
         if (!error && !warnings)
             continue;
-        fprintf(err, "%s: ", diag->origin ? diag->origin : "-");
+        /* messages quote the bundle, which may be anyone's (display.h) */
+        char shown[1024];
+        fprintf(err, "%s: ", display_escape_into(diag->origin ? diag->origin : "-", shown,
+                                                 sizeof shown));
         if (diag->where && *diag->where)
-            fprintf(err, "%s: ", diag->where);
-        fprintf(err, "%s%s", error ? "" : "warning: ", diag->message ? diag->message : "");
+            fprintf(err, "%s: ", display_escape_into(diag->where, shown, sizeof shown));
+        fprintf(err, "%s%s", error ? "" : "warning: ",
+                display_escape_into(diag->message, shown, sizeof shown));
         if (diag->hint && *diag->hint)
-            fprintf(err, " (hint: %s)", diag->hint);
+            fprintf(err, " (hint: %s)", display_escape_into(diag->hint, shown, sizeof shown));
         fputc('\n', err);
     }
 }
@@ -606,8 +610,10 @@ bundle_t *input_parse(input_t *input, const catalog_set_t *catalogs, bool warnin
         fprintf(err, "%s: out of memory\n", input->origin);
     diag_list_destroy(&diags);
     if (bundle && input->expected_unit && strcmp(bundle_unit_id(bundle), input->expected_unit)) {
+        char expected[300], actual[300];
         fprintf(err, "%s: unit_id '%s' is not the bundle's unit.id '%s' (%s)\n", input->source,
-                input->expected_unit, bundle_unit_id(bundle), input->origin);
+                display_escape_into(input->expected_unit, expected, sizeof expected),
+                display_escape_into(bundle_unit_id(bundle), actual, sizeof actual), input->origin);
         bundle_destroy(&bundle);
     }
     if (bundle && !input->unit_id)

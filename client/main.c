@@ -3,6 +3,7 @@
     turn failures into the exit codes of the contract (DESIGN.md).
 */
 #include "commands.h"
+#include "display.h"
 #include "signals.h"
 #include "util.h"
 
@@ -347,7 +348,11 @@ int cli_request_failed(const char *command, const char *what, client_conn_result
                 command, what);
         return EXIT_UNAVAILABLE;
     }
+    /* the broker's message may echo stored text (display.h) */
+    char error_text[1024];
     const char *error = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "error"));
+    if (error)
+        error = display_escape_into(error, error_text, sizeof error_text);
     switch (code) {
     case ASSAY_CODE_NOT_FOUND:
         fprintf(stderr, "assay %s: %s: no such batch or job\n", command, what);
@@ -414,6 +419,14 @@ void cli_print_json_line(const cJSON *json)
     if (text)
         printf("%s\n", text);
     free(text);
+}
+
+int cli_escape_answer(const char *command, cJSON *body)
+{
+    if (display_escape_json(body) == 0)
+        return EXIT_DONE;
+    fprintf(stderr, "assay %s: out of memory\n", command);
+    return EXIT_UNAVAILABLE;
 }
 
 int cli_policy(const args_t *args, policy_t *policy)
