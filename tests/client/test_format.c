@@ -224,6 +224,106 @@ static void test_kinds_and_sort(void **state)
     cJSON_Delete(array);
 }
 
+/* OWASP CSV injection: a cell starting with = + - @ TAB CR is prefixed
+   with ' unless it is a plain number; RFC 4180 quoting still applies. */
+static void test_csv_formula_cells(void **state)
+{
+    struct { const char *in, *out; } cases[] = {
+        { "=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\"" },
+        { "=1+2", "'=1+2" },
+        { "+1+2", "'+1+2" },
+        { "-2+3", "'-2+3" },
+        { "@SUM(A1:A9)", "'@SUM(A1:A9)" },
+        { "\tcmd", "'\tcmd" },
+        { "\rcmd", "\"'\rcmd\"" },
+        { "=a,b", "\"'=a,b\"" },
+        { "-", "'-" },
+        { "-1e5", "'-1e5" },
+        { "-.5", "'-.5" },
+        { "- 1", "'- 1" },
+        /* plain numbers stay numbers */
+        { "-0.5", "-0.5" },
+        { "+2", "+2" },
+        { "-3", "-3" },
+        { "2.43", "2.43" },
+        /* the characters elsewhere are harmless */
+        { "a=b", "a=b" },
+        { "iso9001-2015", "iso9001-2015" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *field = format_csv_field(cases[i].in);
+        if (strcmp(field, cases[i].out) != 0)
+            fail_msg("case %zu: '%s' gave '%s', expected '%s'", i, cases[i].in, field,
+                     cases[i].out);
+        free(field);
+    }
+    assert_true(format_csv_is_formula("=1"));
+    assert_false(format_csv_is_formula("-0.5"));
+    assert_false(format_csv_is_formula(""));
+    assert_false(format_csv_is_formula(NULL));
+}
+
+/* An assessment whose texts (a bundle's unit id, a catalog's title, an
+   assessor's name) carry formulas and terminal controls. */
+static const char document_hostile[] =
+    "{\"unit\":\"evil\\u001b[2J\\u001b]0;pwned\\u0007\",\"org\":\"@org\","
+    "\"standard\":\"iso9001-2015\",\"edition\":\"2015\",\"as_of\":\"2026-11-01\","
+    "\"maturity\":1,\"readiness\":\"not_ready\",\"major_nc\":1,\"minor_nc\":0,"
+    "\"observations\":0,"
+    "\"clauses\":[{\"id\":\"9.2\",\"title\":\"=cmd|' /C calc'!A0\",\"parent\":\"9\","
+    "\"assessed\":true,\"applicable\":true,\"level\":1,\"status\":\"major_nc\"}],"
+    "\"checks\":[],\"findings\":[],"
+    "\"overrides\":[{\"clause\":\"9.2\",\"machine_status\":\"major_nc\",\"status\":\"conformant\","
+    "\"by\":\"mallory\\u009b2J\\nline\\tTab\\u007f\",\"reason\":\"\\u001b[2J\"}]}";
+
+static char *render_one(format_kind_t kind, const char *json)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    format_t *format = format_new(kind, out);
+    cJSON *document = cJSON_Parse(json);
+    assert_non_null(document);
+    assert_int_equal(format_assessment(format, document), 0);
+    assert_int_equal(format_finish(format), 0);
+    format_destroy(&format);
+    cJSON_Delete(document);
+    fclose(out);
+    return text;
+}
+
+static void test_csv_formula_rows(void **state)
+{
+    char *text = render_one(FORMAT_CSV, document_hostile);
+    assert_non_null(strstr(text, "'@org,iso9001-2015,2015,2026-11-01,9.2,9,"
+                                 "'=cmd|' /C calc'!A0,true,true,1,major_nc,0,0,0,conformant,"));
+    /* the data is kept otherwise: CSV is a machine format */
+    assert_non_null(strstr(text, "evil\x1b[2J"));
+    free(text);
+}
+
+/* Table output: controls in stored texts shown as escapes, never sent to
+   the terminal; structural newlines stay. */
+static void test_table_escapes_controls(void **state)
+{
+    char *text = render_one(FORMAT_TABLE, document_hostile);
+    for (const char *at = text; *at; at++)
+        if ((unsigned char) *at < 0x20 && *at != '\n')
+            fail_msg("control 0x%02x at %zu in '%s'", (unsigned) *at, (size_t) (at - text), text);
+    assert_null(strstr(text, "\xc2\x9b"));
+    assert_null(strchr(text, 0x7f));
+    assert_non_null(strstr(text, "evil\\x1b[2J\\x1b]0;pwned\\x07  iso9001-2015"));
+    assert_non_null(strstr(text, "(by mallory\\u009b2J\\x0aline\\x09Tab\\x7f)\n"));
+    free(text);
+
+    /* UTF-8 text untouched */
+    text = render_one(FORMAT_TABLE,
+                      "{\"unit\":\"Söhne-Zürich\",\"standard\":\"iso9001-2015\",\"maturity\":3,"
+                      "\"readiness\":\"ready\",\"major_nc\":0,\"minor_nc\":0,\"observations\":0}");
+    assert_non_null(strstr(text, "\nSöhne-Zürich  iso9001-2015"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +333,9 @@ int main(void)
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_empty_outputs),
         cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_csv_formula_cells),
+        cmocka_unit_test(test_csv_formula_rows),
+        cmocka_unit_test(test_table_escapes_controls),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_kinds_and_sort),
     };

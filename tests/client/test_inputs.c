@@ -236,11 +236,78 @@ static void test_csv_manifest_problems(void **state)
     }
 }
 
+/* Manifest paths stay in the manifest's folder (units/): ../, an
+   absolute path, a link to a file or folder outside, and a sibling
+   folder sharing the prefix (units-evil) are refused, naming the
+   manifest, the line and the path; --allow-outside reads them. */
+static void test_csv_manifest_confined(void **state)
+{
+    char path[512], target[512], link[512];
+    write_file("outside.json", bundle_a);
+    snprintf(path, sizeof path, "%s/units-evil", folder);
+    mkdir(path, 0700);
+    write_file("units-evil/e.json", bundle_a);
+    snprintf(target, sizeof target, "%s/outside.json", folder);
+    snprintf(link, sizeof link, "%s/units/link.json", folder);
+    assert_int_equal(symlink(target, link), 0);
+    snprintf(link, sizeof link, "%s/units/up", folder);
+    assert_int_equal(symlink(folder, link), 0);
+    const char *refused[] = {
+        "../outside.json", "sub/../../outside.json", target, "link.json", "up/outside.json",
+        "../units-evil/e.json", "/etc/passwd",
+    };
+    snprintf(path, sizeof path, "%s/units/m.csv", folder);
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char text[700];
+        snprintf(text, sizeof text, "unit_id,bundle\nunit-a,a.json\nunit-a,%s\n", refused[i]);
+        write_file("units/m.csv", text);
+        const char *args[] = { path };
+        inputs_t inputs = { 0 };
+        char *messages = NULL, expected[1200];
+        size_t size = 0;
+        FILE *err = open_memstream(&messages, &size);
+        assert_int_equal(inputs_collect(&inputs, args, 1, err), 1);
+        fclose(err);
+        snprintf(expected, sizeof expected, "%s:3: bundle %s: outside the manifest's folder",
+                 path, refused[i]);
+        if (!strstr(messages, expected))
+            fail_msg("case %zu: expected '%s' in '%s'", i, expected, messages);
+        free(messages);
+        inputs_free(&inputs);
+
+        inputs.allow_outside = true;
+        FILE *quiet = fopen("/dev/null", "w");
+        assert_int_equal(inputs_collect(&inputs, args, 1, quiet), 0);
+        fclose(quiet);
+        assert_int_equal(inputs.count, 2);
+        inputs_free(&inputs);
+    }
+    /* inside, also through ./, sub/.. and a link that stays inside */
+    snprintf(target, sizeof target, "%s/units/a.json", folder);
+    snprintf(link, sizeof link, "%s/units/sub/inside.json", folder);
+    assert_int_equal(symlink(target, link), 0);
+    write_file("units/m.csv", "unit_id,bundle\nunit-a,./a.json\nunit-a,sub/../b.json\n"
+                              "unit-a,sub/inside.json\n");
+    const char *args[] = { path };
+    inputs_t inputs = { 0 };
+    FILE *quiet = fopen("/dev/null", "w");
+    assert_int_equal(inputs_collect(&inputs, args, 1, quiet), 0);
+    fclose(quiet);
+    assert_int_equal(inputs.count, 3);
+    inputs_free(&inputs);
+    unlink(link);
+    snprintf(link, sizeof link, "%s/units/link.json", folder);
+    unlink(link);
+    snprintf(link, sizeof link, "%s/units/up", folder);
+    unlink(link);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_manifest),
         cmocka_unit_test(test_csv_manifest_problems),
+        cmocka_unit_test(test_csv_manifest_confined),
         cmocka_unit_test(test_folder_walk_sorted),
         cmocka_unit_test(test_json_lines),
         cmocka_unit_test(test_problems_counted),
