@@ -6,13 +6,16 @@
     them here): the same documents therefore print byte for byte the same
     whichever way they were made.
 
-      table  aligned columns per unit x standard, then a summary line
+      table  aligned columns per unit x standard, then a summary line;
+             control characters in texts shown as escapes (display.h)
       json   one document, {"assessments": [...]} (+ "jobs" when some did
              not finish), on one line: the last line of stdout
       jsonl  one object per assessment: unit, unit_name, org, standard,
              edition, as_of, maturity, readiness, major_nc, minor_nc,
              observations
-      csv    a header, then one row per unit x standard x clause
+      csv    a header, then one row per unit x standard x clause; cells
+             that a spreadsheet would run as formulas get a leading '
+             (format_csv_field)
       junit  JUnit XML: a testsuite per unit x standard, a testcase per
              assessed clause (format_export.h)
       oscal  OSCAL 1.2.1 assessment-results JSON, one line (format_export.h)

@@ -45,7 +45,9 @@
     "                        per unit x standard x clause), junit (JUnit XML: a\n" \
     "                        testsuite per unit x standard, a testcase per clause,\n" \
     "                        a failure per NC), oscal (OSCAL 1.2.1 assessment-results\n" \
-    "                        JSON, one line)\n"
+    "                        JSON, one line). csv cells starting with = + - @\n" \
+    "                        TAB CR get a leading ' unless a plain number; table\n" \
+    "                        shows control characters in texts as escapes\n"
 
 typedef struct {
     const char *name;
