@@ -2,7 +2,9 @@
     leases, heartbeats, requeue and recovery.
 
     One thread serves both ROUTER sockets. Reads that may be slow (status,
-    results) go to the query thread, so dispatch never waits behind them.
+    results) go to the query thread, and submissions to intake's validator
+    and writer threads (broker_intake.c), so dispatch and heartbeats never
+    wait behind them.
     Every change of a job's state goes to PostgreSQL first, conditional on
     the attempt the broker expects; when the database disagrees, the
     database wins and the cached job is dropped.
@@ -16,9 +18,9 @@
 #endif
 
 #define DRAIN_LIMIT 512          /* messages handled per socket per turn */
-/* Submissions validated and committed per turn: each is parsed in full,
-   so a smaller group keeps the loop (heartbeats, dispatch) turning. */
-#define INTAKE_LIMIT 128
+/* Client messages read per turn: each may carry up to 16 MiB to copy. */
+#define CLIENT_LIMIT 128
+#define SHUTDOWN_DRAIN_MS 10000  /* to answer the submissions in hand */
 #define DISPATCH_BATCH 256       /* jobs per dispatch statement */
 
 void broker_config_defaults(broker_config_t *config)
@@ -35,6 +37,7 @@ void broker_config_defaults(broker_config_t *config)
         .retry_backoff_ms = 1000,
         .max_jobs_in_memory = 100000,
         .max_bundle_bytes = BUNDLE_DEFAULT_MAX_BYTES,
+        .validators = 2,
     };
 }
 
@@ -572,8 +575,7 @@ static void tick(broker_t *self)
        before judging their silence: a queued heartbeat is a live worker. */
     handle_workers(self);
     int64_t now = zclock_mono();
-    /* A loop that was itself stalled (a huge bundle validated at intake,
-       a slow statement) did not listen: that time is not the workers'
+    /* A loop that was itself stalled (a slow statement) did not listen: that time is not the workers'
        silence, so their deadlines move by it. */
     int64_t stall = self->last_tick ? now - self->last_tick - 50 : 0;
     if (stall > self->config.heartbeat_ms)
@@ -647,6 +649,7 @@ static char *stats_json(broker_t *self)
     cJSON_AddBoolToObject(broker, "more_queued_in_database", self->spilled);
     cJSON_AddNumberToObject(broker, "jobs_in_memory", (double) zhashx_size(self->jobs));
     cJSON_AddNumberToObject(broker, "orphans", (double) zlistx_size(self->orphans));
+    cJSON_AddNumberToObject(broker, "intake_in_progress", (double) self->intake_items);
     double heap = heap_in_use_bytes();
     if (heap >= 0)
         cJSON_AddNumberToObject(broker, "heap_in_use_bytes", heap);
@@ -658,6 +661,7 @@ static char *stats_json(broker_t *self)
         { "dispatched", c->dispatched }, { "done", c->done }, { "failed", c->failed },
         { "requeued", c->requeued }, { "dead", c->dead }, { "stale", c->stale },
         { "malformed_client", c->malformed_client }, { "malformed_worker", c->malformed_worker },
+        { "intake_transactions", c->intake_transactions },
     };
     cJSON *counts = cJSON_AddObjectToObject(broker, "counters");
     for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
@@ -746,9 +750,10 @@ static void handle_query(broker_t *self, assay_msg_t *msg)
 
 static void handle_clients(broker_t *self)
 {
-    assay_msg_t *submits[INTAKE_LIMIT];
-    size_t count = 0;
-    for (int i = 0; i < INTAKE_LIMIT && (zsock_events(self->clients) & ZMQ_POLLIN); i++) {
+    char default_batch[64];
+    snprintf(default_batch, sizeof default_batch, "batch-%" PRId64, zclock_time());
+    for (int i = 0; i < CLIENT_LIMIT && !broker_intake_full(self)
+                    && (zsock_events(self->clients) & ZMQ_POLLIN); i++) {
         const char *reason = NULL;
         assay_msg_t *msg = assay_msg_recv(self->clients, &reason);
         if (!msg) {
@@ -757,7 +762,7 @@ static void handle_clients(broker_t *self)
             continue;
         }
         if (assay_msg_id(msg) == ASSAY_MSG_SUBMIT)
-            submits[count++] = msg;
+            broker_intake_submit(self, &msg, default_batch);
         else {
             if (assay_msg_id(msg) == ASSAY_MSG_QUERY)
                 handle_query(self, msg);
@@ -768,8 +773,19 @@ static void handle_clients(broker_t *self)
             assay_msg_destroy(&msg);
         }
     }
-    if (count)
-        broker_intake(self, submits, count);
+}
+
+/* Intake holds too much: leave new messages in ZeroMQ's queue (the
+   clients' sends then wait) until it has drained to half. */
+static void pace_clients(broker_t *self)
+{
+    if (!self->clients_paused && broker_intake_full(self)) {
+        zpoller_remove(self->poller, self->clients);
+        self->clients_paused = true;
+    } else if (self->clients_paused && broker_intake_eased(self)) {
+        zpoller_add(self->poller, self->clients);
+        self->clients_paused = false;
+    }
 }
 
 static void handle_workers(broker_t *self)
@@ -825,6 +841,11 @@ broker_t *broker_new(const broker_config_t *config, char *error, size_t error_si
     zhashx_set_destructor(self->workers, worker_destructor);
     self->poller = zpoller_new(self->clients, self->workers_socket, self->query, NULL);
     self->started = zclock_mono();
+    if (!self->query || broker_intake_start(self) != 0) {
+        snprintf(error, error_size, "cannot start the broker's threads");
+        broker_destroy(&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -834,6 +855,7 @@ void broker_destroy(broker_t **self_p)
         return;
     broker_t *self = *self_p;
     zpoller_destroy(&self->poller);
+    broker_intake_stop(self);
     zactor_destroy(&self->query);
     zhashx_destroy(&self->workers);
     zlistx_destroy(&self->queue);
@@ -865,7 +887,9 @@ int broker_run(broker_t *self)
             zmsg_t *answer = zmsg_recv(self->query);
             if (answer)
                 zmsg_send(&answer, self->clients);
-        }
+        } else
+            broker_intake_handle(self, which);
+        pace_clients(self);
         /* Timers need not run after every message; 20 times a second
            keeps heartbeats and leases well inside their periods. */
         if (zclock_mono() >= next_tick) {
@@ -874,6 +898,10 @@ int broker_run(broker_t *self)
         }
         dispatch(self);
     }
+    /* Submissions already read are answered: committed ones ACCEPTED,
+       the rest refused or, past the deadline, left to the clients'
+       resend (same key, same job). */
+    broker_intake_drain(self, SHUTDOWN_DRAIN_MS);
     /* Tell workers we are going so they reconnect at once when we are
        back, instead of waiting out the heartbeat. Their jobs stay running
        in the database and are reclaimed after the restart. */

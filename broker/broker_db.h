@@ -51,6 +51,16 @@ typedef struct {
 int broker_db_submit(broker_db_t *self, const broker_submission_t *submission,
                      broker_submit_result_t *result);
 
+/* A group of submissions in one statement (assay_submit_many, sql/004),
+   inside an open transaction: results[i] answers submissions[i]. The
+   text columns travel as binary text[] parameters, so a bundle's bytes
+   are copied once and never escaped. `content_sizes` are the bundles'
+   lengths. Returns 0, or -1 (error set) when nothing can be trusted: the
+   caller rolls back. */
+int broker_db_submit_many(broker_db_t *self, const broker_submission_t *submissions,
+                          const size_t *content_sizes, size_t count,
+                          broker_submit_result_t *results);
+
 /* Mark the given queued jobs running under `worker`, each guarded by its
    expected attempt; calls `on_row` for each job that moved, with its new
    attempt, standards and bundle text. Jobs not reported had changed state
