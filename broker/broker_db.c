@@ -23,19 +23,34 @@ struct _broker_db_t {
     pg_session_t *session;
 };
 
-broker_db_t *broker_db_new(const char *conninfo)
+static broker_db_t *db_new(const char *conninfo, const char *options, const char *name)
 {
     broker_db_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    /* lock_timeout: a row locked by a worker's transaction (a worker
-       stopped mid-commit) must not stall the event loop; the statement
-       fails, and the next tick tries again. */
-    self->session = pg_session_new(conninfo, "-c lock_timeout=1000 -c statement_timeout=60000",
-                                   "assay-broker");
+    self->session = pg_session_new(conninfo, options, name);
     if (!self->session)
         broker_db_destroy(&self);
     return self;
+}
+
+/* lock_timeout: a row locked by a worker's transaction (a worker stopped
+   mid-commit) must not stall the event loop; the statement fails, and
+   the next tick tries again. */
+#define BROKER_OPTIONS "-c lock_timeout=1000 -c statement_timeout=60000"
+
+broker_db_t *broker_db_new(const char *conninfo)
+{
+    return db_new(conninfo, BROKER_OPTIONS, "assay-broker");
+}
+
+broker_db_t *broker_db_new_intake(const char *conninfo)
+{
+    /* Generic plans: a custom plan would fold the group's arrays (tens
+       of megabytes of bundles) into constants and copy them while
+       planning each call. */
+    return db_new(conninfo, BROKER_OPTIONS " -c plan_cache_mode=force_generic_plan",
+                  "assay-broker-intake");
 }
 
 void broker_db_destroy(broker_db_t **self_p)

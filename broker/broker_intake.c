@@ -171,7 +171,7 @@ static void return_group(zsock_t *pipe, group_t *group)
 static void writer_actor(zsock_t *pipe, void *arg)
 {
     const broker_config_t *config = arg;
-    broker_db_t *db = broker_db_new(config->database_url);
+    broker_db_t *db = broker_db_new_intake(config->database_url);
     zsock_signal(pipe, 0);
     zpoller_t *poller = zpoller_new(pipe, NULL);
     zpoller_set_nonstop(poller, true);
