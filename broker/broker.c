@@ -13,9 +13,6 @@
 #include "util.h"
 
 #include <inttypes.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #define DRAIN_LIMIT 512          /* messages handled per socket per turn */
 /* Client messages read per turn: each may carry up to 16 MiB to copy. */
@@ -209,7 +206,7 @@ static void worker_rate_advance(worker_t *worker, int64_t now)
     worker->rate_second = second;
 }
 
-static uint32_t worker_done_recently(worker_t *worker, int64_t now)
+uint32_t broker_worker_done_recently(worker_t *worker, int64_t now)
 {
     worker_rate_advance(worker, now);
     uint32_t sum = 0;
@@ -607,93 +604,6 @@ static void reply(broker_t *self, assay_msg_t *request, int code, const char *bo
     broker_send_client(self, &answer);
 }
 
-/* A wall-clock time (ms since the epoch) as ISO 8601 UTC. */
-static void add_time(cJSON *object, const char *name, int64_t wall_ms)
-{
-    time_t seconds = (time_t) (wall_ms / 1000);
-    struct tm utc;
-    char text[40];
-    gmtime_r(&seconds, &utc);
-    size_t length = strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-    snprintf(text + length, sizeof text - length, ".%03dZ", (int) (wall_ms % 1000));
-    cJSON_AddStringToObject(object, name, text);
-}
-
-/* Bytes the broker's heap holds for live allocations (all threads,
-   ZeroMQ's queues included), or -1 where that cannot be known. Unlike RSS
-   it excludes memory the allocator keeps cached after a burst, so an
-   operator (and the malformed-frames test) can tell a leak from a backlog
-   that has drained. AddressSanitizer replaces malloc, so glibc's figures
-   would describe an unused heap there. */
-static double heap_in_use_bytes(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-    return -1;
-#elif defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
-    struct mallinfo2 info = mallinfo2();
-    return (double) info.uordblks + (double) info.hblkhd;
-#else
-    return -1;
-#endif
-}
-
-static char *stats_json(broker_t *self)
-{
-    cJSON *root = cJSON_CreateObject();
-    cJSON *broker = cJSON_AddObjectToObject(root, "broker");
-    int64_t now = zclock_mono();
-    int64_t wall_now = zclock_time();
-    cJSON_AddNumberToObject(broker, "uptime_s", (double) (now - self->started) / 1000.0);
-    cJSON_AddBoolToObject(broker, "database", broker_db_ready(self->db));
-    cJSON_AddNumberToObject(broker, "queued_in_memory", (double) zlistx_size(self->queue));
-    cJSON_AddBoolToObject(broker, "more_queued_in_database", self->spilled);
-    cJSON_AddNumberToObject(broker, "jobs_in_memory", (double) zhashx_size(self->jobs));
-    cJSON_AddNumberToObject(broker, "orphans", (double) zlistx_size(self->orphans));
-    cJSON_AddNumberToObject(broker, "intake_in_progress", (double) self->intake_items);
-    double heap = heap_in_use_bytes();
-    if (heap >= 0)
-        cJSON_AddNumberToObject(broker, "heap_in_use_bytes", heap);
-    else
-        cJSON_AddNullToObject(broker, "heap_in_use_bytes");
-    const broker_counters_t *c = &self->counters;
-    struct { const char *name; uint64_t value; } counters[] = {
-        { "accepted", c->accepted }, { "existing", c->existing }, { "refused", c->refused },
-        { "dispatched", c->dispatched }, { "done", c->done }, { "failed", c->failed },
-        { "requeued", c->requeued }, { "dead", c->dead }, { "stale", c->stale },
-        { "malformed_client", c->malformed_client }, { "malformed_worker", c->malformed_worker },
-        { "intake_transactions", c->intake_transactions },
-    };
-    cJSON *counts = cJSON_AddObjectToObject(broker, "counters");
-    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
-        cJSON_AddNumberToObject(counts, counters[i].name, (double) counters[i].value);
-    cJSON *workers = cJSON_AddArrayToObject(root, "workers");
-    for (worker_t *worker = zhashx_first(self->workers); worker;
-         worker = zhashx_next(self->workers)) {
-        cJSON *entry = cJSON_CreateObject();
-        cJSON_AddStringToObject(entry, "name", worker->name);
-        cJSON_AddNumberToObject(entry, "credit", worker->credit);
-        cJSON_AddNumberToObject(entry, "in_flight", (double) zlistx_size(worker->leases));
-        cJSON_AddNumberToObject(entry, "last_heartbeat_ms", (double) (now - worker->last_seen));
-        add_time(entry, "last_heartbeat", wall_now - (now - worker->last_seen));
-        add_time(entry, "joined", wall_now - (now - worker->joined));
-        cJSON_AddNumberToObject(entry, "done", (double) worker->done);
-        cJSON_AddNumberToObject(entry, "failed", (double) worker->failed);
-        /* Jobs per second over the last minute (or since it joined, if
-           later), and since it joined. */
-        double alive_s = (double) (now - worker->joined) / 1000.0;
-        double window_s = alive_s < RATE_WINDOW_S ? alive_s : RATE_WINDOW_S;
-        uint32_t recent = worker_done_recently(worker, now);
-        cJSON_AddNumberToObject(entry, "done_last_minute", recent);
-        cJSON_AddNumberToObject(entry, "rate_per_s", window_s >= 1 ? recent / window_s : recent);
-        cJSON_AddNumberToObject(entry, "rate_per_s_since_joined",
-                                alive_s >= 1 ? (double) worker->done / alive_s : (double) worker->done);
-        cJSON_AddItemToArray(workers, entry);
-    }
-    char *text = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    return text;
-}
-
 /* cancel and retry change what the cache holds, so they run here. */
 static void cancelled_row(void *arg, uint64_t job_id, uint32_t attempt, bool running, int64_t delay)
 {
@@ -737,7 +647,7 @@ static void handle_query(broker_t *self, assay_msg_t *msg)
         zmsg_t *forward = assay_msg_encode(msg);
         zmsg_send(&forward, self->query);
     } else if (strcmp(verb, "stats") == 0) {
-        char *body = stats_json(self);
+        char *body = broker_stats_json(self);
         assay_msg_set_body(msg, body, strlen(body));
         free(body);
         zmsg_t *forward = assay_msg_encode(msg);

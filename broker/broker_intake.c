@@ -31,6 +31,12 @@
 
 #define GROUP_MAX 1024                    /* submissions per transaction */
 #define GROUP_BYTES (64u << 20)           /* bundle bytes per transaction */
+/* A group still small gathers a little longer while submissions keep
+   coming (each within GATHER_GAP_MS of the last, GATHER_MAX_MS in all):
+   validators return items one by one, and a burst should be one
+   transaction, not one per item. A lone submission waits GATHER_GAP_MS. */
+#define GATHER_GAP_MS 2
+#define GATHER_MAX_MS 20
 #define INTAKE_MAX_ITEMS 8192
 #define INTAKE_MAX_BYTES ((size_t) 256 << 20)
 
@@ -168,6 +174,26 @@ static void return_group(zsock_t *pipe, group_t *group)
     group->bytes = 0;
 }
 
+/* Take what waits on the pipe into the group, as long as it has room;
+   sets *terminated on $TERM. */
+static void gather(zsock_t *pipe, group_t *group, bool *terminated)
+{
+    do {
+        zframe_t *frame = zframe_recv(pipe);
+        if (!frame)
+            break;
+        if (zframe_streq(frame, "$TERM"))
+            *terminated = true;
+        intake_item_t *item = item_of(frame);
+        zframe_destroy(&frame);
+        if (item) {
+            group->items[group->count++] = item;
+            group->bytes += item->bytes;
+        }
+    } while (!*terminated && group->count < GROUP_MAX && group->bytes < GROUP_BYTES
+             && (zsock_events(pipe) & ZMQ_POLLIN));
+}
+
 static void writer_actor(zsock_t *pipe, void *arg)
 {
     const broker_config_t *config = arg;
@@ -178,23 +204,14 @@ static void writer_actor(zsock_t *pipe, void *arg)
     group_t *group = calloc(1, sizeof *group);
     bool terminated = false;
     while (!terminated && zpoller_wait(poller, -1) == pipe) {
-        /* Whatever is already waiting joins the group: under load the
-           groups grow by themselves, and a lone submission waits for no
-           one. */
-        do {
-            zframe_t *frame = zframe_recv(pipe);
-            if (!frame)
-                break;
-            if (zframe_streq(frame, "$TERM"))
-                terminated = true;
-            intake_item_t *item = item_of(frame);
-            zframe_destroy(&frame);
-            if (item) {
-                group->items[group->count++] = item;
-                group->bytes += item->bytes;
-            }
-        } while (!terminated && group->count < GROUP_MAX && group->bytes < GROUP_BYTES
-                 && (zsock_events(pipe) & ZMQ_POLLIN));
+        /* Whatever is already waiting joins the group, and whatever
+           follows close behind: under load groups grow by themselves
+           (more arrives while one commits). */
+        gather(pipe, group, &terminated);
+        int64_t gather_until = zclock_mono() + GATHER_MAX_MS;
+        while (!terminated && group->count < GROUP_MAX && group->bytes < GROUP_BYTES
+               && zclock_mono() < gather_until && zpoller_wait(poller, GATHER_GAP_MS) == pipe)
+            gather(pipe, group, &terminated);
         if (group->count == 0)
             continue;
         if (terminated) {

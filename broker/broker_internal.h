@@ -88,6 +88,11 @@ struct _broker_t {
 /* broker.c */
 job_t *broker_job_add(broker_t *self, uint64_t id, uint32_t attempt, bool running, int64_t delay_ms);
 void broker_send_client(broker_t *self, assay_msg_t **msg_p);
+/* Jobs the worker finished over the last RATE_WINDOW_S seconds. */
+uint32_t broker_worker_done_recently(worker_t *worker, int64_t now);
+
+/* broker_stats.c: the stats body from the loop's memory (caller frees). */
+char *broker_stats_json(broker_t *self);
 
 /* broker_intake.c. Start the validators and the writer (their pipes
    join self->poller); 0 or -1. */
