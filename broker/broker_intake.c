@@ -7,7 +7,10 @@
                           size, standards, bundle_parse, SHA-256, default
                           key (broker_check.c, with the shared read-only
                           catalogs)
-      main loop <--item-- validator: a bad bundle is refused (code 2) here
+      main loop <--item-- validator: items are taken back in the order
+                          the SUBMITs arrived (validators finish out of
+                          order), so job ids follow submission order; a
+                          bad bundle is refused (code 2) here
       main loop --item--> intake writer: gathers whatever is waiting into
                           one group (up to GROUP_MAX items or GROUP_BYTES
                           of bundles), stores it with one assay_submit_many
@@ -45,6 +48,8 @@ struct _intake_item_t {
     char *batch;                /* as sent, or the broker's default name */
     size_t validator;           /* which validator has (or had) it */
     size_t bytes;               /* its body's size, for the bounds */
+    void *arrival_handle;       /* in broker.intake_arrivals until checked */
+    bool checked;               /* back from its validator */
     broker_check_t check;       /* set by the validator */
     broker_submit_result_t result;   /* set by the writer when stored */
     bool stored;                /* committed; else `error` says why not */
@@ -327,6 +332,7 @@ void broker_intake_submit(broker_t *self, assay_msg_t **msg_p, const char *defau
     self->validator_load[best] += item->bytes + 1;
     self->intake_items++;
     self->intake_bytes += item->bytes;
+    item->arrival_handle = zlistx_add_end(self->intake_arrivals, item);
     send_item(self->validators[best], item);
 }
 
@@ -340,14 +346,8 @@ bool broker_intake_eased(const broker_t *self)
     return self->intake_items < INTAKE_MAX_ITEMS / 2 && self->intake_bytes < INTAKE_MAX_BYTES / 2;
 }
 
-static void handle_checked(broker_t *self, zactor_t *validator)
+static void forward_checked(broker_t *self, intake_item_t *item)
 {
-    zframe_t *frame = zframe_recv(validator);
-    intake_item_t *item = item_of(frame);
-    zframe_destroy(&frame);
-    if (!item)
-        return;
-    self->validator_load[item->validator] -= item->bytes + 1;
     if (!item->check.valid) {
         refuse(self, item->msg, ASSAY_CODE_BAD_INPUT,
                item->check.refusal ? item->check.refusal : "invalid bundle");
@@ -357,6 +357,24 @@ static void handle_checked(broker_t *self, zactor_t *validator)
         item_done(self, &item);
     } else
         send_item(self->intake_writer, item);
+}
+
+/* Items leave in arrival order: the first not yet checked holds back the
+   ones behind it (their validators go on with the next ones meanwhile). */
+static void handle_checked(broker_t *self, zactor_t *validator)
+{
+    zframe_t *frame = zframe_recv(validator);
+    intake_item_t *item = item_of(frame);
+    zframe_destroy(&frame);
+    if (!item)
+        return;
+    self->validator_load[item->validator] -= item->bytes + 1;
+    item->checked = true;
+    while ((item = zlistx_first(self->intake_arrivals)) && item->checked) {
+        zlistx_delete(self->intake_arrivals, item->arrival_handle);
+        item->arrival_handle = NULL;
+        forward_checked(self, item);
+    }
 }
 
 static void handle_stored(broker_t *self)
@@ -396,10 +414,11 @@ bool broker_intake_handle(broker_t *self, void *which)
 
 int broker_intake_start(broker_t *self)
 {
+    self->intake_arrivals = zlistx_new();
     self->validator_count = (size_t) self->config.validators;
     self->validators = calloc(self->validator_count, sizeof *self->validators);
     self->validator_load = calloc(self->validator_count, sizeof *self->validator_load);
-    if (!self->validators || !self->validator_load)
+    if (!self->intake_arrivals || !self->validators || !self->validator_load)
         return -1;
     for (size_t i = 0; i < self->validator_count; i++) {
         self->validators[i] = zactor_new(validator_actor, self);
@@ -441,6 +460,7 @@ void broker_intake_stop(broker_t *self)
     zactor_destroy(&self->intake_writer);
     free(self->validators);
     free(self->validator_load);
+    zlistx_destroy(&self->intake_arrivals);   /* items not owned */
     self->validators = NULL;
     self->validator_load = NULL;
 }

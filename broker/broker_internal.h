@@ -79,6 +79,7 @@ struct _broker_t {
     zactor_t **validators;
     size_t validator_count;
     size_t *validator_load;   /* bytes each validator has to check */
+    zlistx_t *intake_arrivals; /* items being checked, in arrival order */
     zactor_t *intake_writer;
     size_t intake_items;      /* submissions in validators or the writer */
     size_t intake_bytes;      /* their bundles' bytes */
