@@ -664,24 +664,30 @@ static void handle_clients(broker_t *self)
     snprintf(default_batch, sizeof default_batch, "batch-%" PRId64, zclock_time());
     for (int i = 0; i < CLIENT_LIMIT && !broker_intake_full(self)
                     && (zsock_events(self->clients) & ZMQ_POLLIN); i++) {
+        zmsg_t *raw = zmsg_recv(self->clients);
+        if (!raw)
+            break;
+        /* A SUBMIT goes to intake as received: a validator thread decodes
+           it, so its bundle (up to 16 MiB) is never copied here. */
+        if (assay_msg_peek_id(raw, true) == ASSAY_MSG_SUBMIT) {
+            broker_intake_submit(self, &raw, default_batch);
+            continue;
+        }
         const char *reason = NULL;
-        assay_msg_t *msg = assay_msg_recv(self->clients, &reason);
+        assay_msg_t *msg = assay_msg_decode(raw, true, &reason);
+        zmsg_destroy(&raw);
         if (!msg) {
             self->counters.malformed_client++;
             zsys_warning("client message dropped: %s", reason ? reason : "unreadable");
             continue;
         }
-        if (assay_msg_id(msg) == ASSAY_MSG_SUBMIT)
-            broker_intake_submit(self, &msg, default_batch);
+        if (assay_msg_id(msg) == ASSAY_MSG_QUERY)
+            handle_query(self, msg);
         else {
-            if (assay_msg_id(msg) == ASSAY_MSG_QUERY)
-                handle_query(self, msg);
-            else {
-                self->counters.malformed_client++;
-                zsys_warning("client sent %s: dropped", assay_msg_command(msg));
-            }
-            assay_msg_destroy(&msg);
+            self->counters.malformed_client++;
+            zsys_warning("client sent %s: dropped", assay_msg_command(msg));
         }
+        assay_msg_destroy(&msg);
     }
 }
 
@@ -789,6 +795,7 @@ int broker_run(broker_t *self)
         void *which = zpoller_wait(self->poller, 50);
         if (zpoller_terminated(self->poller))
             break;
+        int64_t turn_started = zclock_mono();
         if (which == self->clients)
             handle_clients(self);
         else if (which == self->workers_socket)
@@ -807,6 +814,11 @@ int broker_run(broker_t *self)
             next_tick = zclock_mono() + 50;
         }
         dispatch(self);
+        /* The longest the loop was deaf: what a heartbeat or a query
+           may have waited (stats: longest_turn_ms). */
+        int64_t turn = zclock_mono() - turn_started;
+        if (turn > self->longest_turn_ms)
+            self->longest_turn_ms = turn;
     }
     /* Submissions already read are answered: committed ones ACCEPTED,
        the rest refused or, past the deadline, left to the clients'

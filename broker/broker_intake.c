@@ -4,6 +4,8 @@
     intake_item_t that only the thread holding the pointer touches:
 
       main loop --item--> validator (one of --validators, default 2):
+                          decodes the SUBMIT (the loop only received it,
+                          so its megabytes are never copied there), then
                           size, standards, bundle_parse, SHA-256, default
                           key (broker_check.c, with the shared read-only
                           catalogs)
@@ -44,8 +46,11 @@
 #define INTAKE_MAX_BYTES ((size_t) 256 << 20)
 
 struct _intake_item_t {
-    assay_msg_t *msg;           /* the SUBMIT, owned */
-    char *batch;                /* as sent, or the broker's default name */
+    zmsg_t *raw;                /* as received, until the validator decodes it */
+    assay_msg_t *msg;           /* the SUBMIT, decoded; NULL when malformed */
+    char *malformed;            /* why it could not be decoded */
+    char *default_batch;        /* the broker's name for an unnamed batch */
+    char *batch;                /* as sent, or the default */
     size_t validator;           /* which validator has (or had) it */
     size_t bytes;               /* its body's size, for the bounds */
     void *arrival_handle;       /* in broker.intake_arrivals until checked */
@@ -61,7 +66,10 @@ static void item_destroy(intake_item_t **item_p)
     intake_item_t *item = *item_p;
     if (!item)
         return;
+    zmsg_destroy(&item->raw);
     assay_msg_destroy(&item->msg);
+    free(item->malformed);
+    free(item->default_batch);
     broker_check_clear(&item->check);
     free(item->batch);
     free(item->error);
@@ -108,10 +116,21 @@ static void validator_actor(zsock_t *pipe, void *arg)
         zframe_destroy(&frame);
         if (!item)
             continue;
-        assay_msg_t *msg = item->msg;
-        broker_check_submission(broker->catalogs, broker->config.max_bundle_bytes,
-                                assay_msg_standards(msg), assay_msg_key(msg),
-                                assay_msg_body(msg), assay_msg_body_size(msg), &item->check);
+        const char *reason = NULL;
+        item->msg = assay_msg_decode(item->raw, true, &reason);
+        zmsg_destroy(&item->raw);
+        if (!item->msg)
+            item->malformed = strdup(reason ? reason : "unreadable");
+        else {
+            assay_msg_t *msg = item->msg;
+            const char *batch = assay_msg_batch(msg);
+            item->batch = strdup(*batch ? batch : item->default_batch);
+            broker_check_submission(broker->catalogs, broker->config.max_bundle_bytes,
+                                    assay_msg_standards(msg), assay_msg_key(msg),
+                                    assay_msg_body(msg), assay_msg_body_size(msg), &item->check);
+            if (!item->check.valid)
+                assay_msg_set_body(msg, NULL, 0);   /* freed here, not on the loop */
+        }
         send_item(pipe, item);
     }
     zpoller_destroy(&poller);
@@ -158,6 +177,9 @@ static void store_group(broker_db_t *db, const broker_config_t *config, group_t 
             item->result = results[i];
         else
             item->error = strdup(error ? error : "not accepted, retry later");
+        /* Only the routing id and request id are needed to answer: the
+           bundle is freed here, not on the loop. */
+        assay_msg_set_body(item->msg, NULL, 0);
     }
     zstr_free(&error);
     free(rows);
@@ -310,18 +332,17 @@ static void item_done(broker_t *self, intake_item_t **item_p)
     item_destroy(item_p);
 }
 
-void broker_intake_submit(broker_t *self, assay_msg_t **msg_p, const char *default_batch)
+void broker_intake_submit(broker_t *self, zmsg_t **raw_p, const char *default_batch)
 {
     intake_item_t *item = calloc(1, sizeof *item);
-    if (!item) {
-        assay_msg_destroy(msg_p);
+    if (!item || !(item->default_batch = strdup(default_batch))) {
+        free(item);
+        zmsg_destroy(raw_p);
         return;
     }
-    item->msg = *msg_p;
-    *msg_p = NULL;
-    const char *batch = assay_msg_batch(item->msg);
-    item->batch = strdup(*batch ? batch : default_batch);
-    item->bytes = assay_msg_body_size(item->msg);
+    item->raw = *raw_p;
+    *raw_p = NULL;
+    item->bytes = zmsg_content_size(item->raw);
     /* The validator with the fewest bytes to check: a 16 MiB bundle does
        not hold up the small ones behind it. */
     size_t best = 0;
@@ -348,7 +369,12 @@ bool broker_intake_eased(const broker_t *self)
 
 static void forward_checked(broker_t *self, intake_item_t *item)
 {
-    if (!item->check.valid) {
+    if (!item->msg) {
+        /* Without a trusted request id there is no one to answer. */
+        self->counters.malformed_client++;
+        zsys_warning("client message dropped: %s", item->malformed);
+        item_done(self, &item);
+    } else if (!item->check.valid) {
         refuse(self, item->msg, ASSAY_CODE_BAD_INPUT,
                item->check.refusal ? item->check.refusal : "invalid bundle");
         item_done(self, &item);
@@ -420,15 +446,25 @@ int broker_intake_start(broker_t *self)
     self->validator_load = calloc(self->validator_count, sizeof *self->validator_load);
     if (!self->intake_arrivals || !self->validators || !self->validator_load)
         return -1;
-    for (size_t i = 0; i < self->validator_count; i++) {
+    /* Pipes without a high-water mark: with one (czmq's default is 1000
+       messages) the loop, sending to a full validator, and the
+       validator, sending back to the loop, could wait for each other for
+       ever. What is in them is bounded by INTAKE_MAX_ITEMS instead. */
+    size_t pipe_hwm = zsys_pipehwm();
+    zsys_set_pipehwm(0);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < self->validator_count; i++) {
         self->validators[i] = zactor_new(validator_actor, self);
         if (!self->validators[i] || zpoller_add(self->poller, self->validators[i]) != 0)
-            return -1;
+            rc = -1;
     }
-    self->intake_writer = zactor_new(writer_actor, &self->config);
-    if (!self->intake_writer || zpoller_add(self->poller, self->intake_writer) != 0)
-        return -1;
-    return 0;
+    if (rc == 0) {
+        self->intake_writer = zactor_new(writer_actor, &self->config);
+        if (!self->intake_writer || zpoller_add(self->poller, self->intake_writer) != 0)
+            rc = -1;
+    }
+    zsys_set_pipehwm(pipe_hwm);
+    return rc;
 }
 
 void broker_intake_drain(broker_t *self, int timeout_ms)

@@ -74,6 +74,7 @@ struct _broker_t {
     int64_t requeue_retry_at; /* after a failed requeue, when to try again */
     int64_t started;
     int64_t last_tick;      /* when the timers last ran: a stalled loop shows here */
+    int64_t longest_turn_ms; /* the slowest turn of the loop since start */
     broker_counters_t counters;
     /* Intake (broker_intake.c): its threads and what they hold. */
     zactor_t **validators;
@@ -98,10 +99,12 @@ char *broker_stats_json(broker_t *self);
 /* broker_intake.c. Start the validators and the writer (their pipes
    join self->poller); 0 or -1. */
 int broker_intake_start(broker_t *self);
-/* Take a SUBMIT (nulls *msg_p): it is checked, stored and answered by
-   the threads and broker_intake_handle. `default_batch` names the batch
-   when the client left it empty. */
-void broker_intake_submit(broker_t *self, assay_msg_t **msg_p, const char *default_batch);
+/* Take a received message whose command is SUBMIT (assay_msg_peek_id),
+   not decoded yet (nulls *raw_p): it is decoded, checked, stored and
+   answered by the threads and broker_intake_handle; a malformed one is
+   counted and dropped. `default_batch` names the batch when the client
+   left it empty. */
+void broker_intake_submit(broker_t *self, zmsg_t **raw_p, const char *default_batch);
 /* If `which` is one of intake's threads, take what it sent (answering
    clients, caching new jobs) and return true. */
 bool broker_intake_handle(broker_t *self, void *which);

@@ -53,6 +53,7 @@ char *broker_stats_json(broker_t *self)
     cJSON_AddNumberToObject(broker, "jobs_in_memory", (double) zhashx_size(self->jobs));
     cJSON_AddNumberToObject(broker, "orphans", (double) zlistx_size(self->orphans));
     cJSON_AddNumberToObject(broker, "intake_in_progress", (double) self->intake_items);
+    cJSON_AddNumberToObject(broker, "longest_turn_ms", (double) self->longest_turn_ms);
     double heap = heap_in_use_bytes();
     if (heap >= 0)
         cJSON_AddNumberToObject(broker, "heap_in_use_bytes", heap);

@@ -686,6 +686,20 @@ assay_msg_t *assay_msg_decode(zmsg_t *msg, bool with_routing_id, const char **re
     return self;
 }
 
+assay_msg_id_t assay_msg_peek_id(zmsg_t *msg, bool with_routing_id)
+{
+    zframe_t *frame = msg ? zmsg_first(msg) : NULL;
+    if (with_routing_id && frame)
+        frame = zmsg_next(msg);
+    if (!frame || zframe_size(frame) != SIGNATURE_SIZE
+        || memcmp(zframe_data(frame), ASSAY_PROTO_SIGNATURE, SIGNATURE_SIZE) != 0)
+        return 0;
+    frame = zmsg_next(msg);
+    if (!frame || zframe_size(frame) != 1 || !s_command_info(zframe_data(frame)[0]))
+        return 0;
+    return (assay_msg_id_t) zframe_data(frame)[0];
+}
+
 /* ---- sockets ---------------------------------------------------------------------- */
 
 assay_msg_t *assay_msg_recv(zsock_t *sock, const char **reason)
