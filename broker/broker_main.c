@@ -4,6 +4,9 @@
 
 #include <czmq.h>
 #include <getopt.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -86,6 +89,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "assay-broker: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
+#if defined(__GLIBC__)
+    /* Bundles come and go by the thousand, up to 16 MiB each: keep freed
+       heap for the next ones instead of returning it to the kernel and
+       taking a page fault per 4 KiB to get it back (most of the cost of
+       a large bundle on a virtual machine). Peak use is bounded anyway
+       (--max-bundle-bytes, intake's own bounds). */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
     zsys_init();
     zsys_set_logident("assay-broker");
     char error[4096];
