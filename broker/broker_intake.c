@@ -98,6 +98,18 @@ static intake_item_t *item_of(zframe_t *frame)
     return item;
 }
 
+/* Wait for the pipe; false only when the context is gone. A signal that
+   lands on this thread (EINTR) is the main loop's business, not ours. */
+static bool wait_for_pipe(zpoller_t *poller, zsock_t *pipe)
+{
+    while (true) {
+        if (zpoller_wait(poller, -1) == pipe)
+            return true;
+        if (zmq_errno() != EINTR)
+            return false;
+    }
+}
+
 /* ---- validator threads ----------------------------------------------- */
 
 /* The broker is only read: config and catalogs do not change while the
@@ -117,7 +129,7 @@ static void validator_actor(zsock_t *pipe, void *arg)
        hold and end on $TERM. */
     zpoller_t *poller = zpoller_new(pipe, NULL);
     zpoller_set_nonstop(poller, true);
-    while (zpoller_wait(poller, -1) == pipe) {
+    while (wait_for_pipe(poller, pipe)) {
         zframe_t *frame = zframe_recv(pipe);
         if (!frame)
             continue;
@@ -243,7 +255,7 @@ static void writer_actor(zsock_t *pipe, void *arg)
     zpoller_set_nonstop(poller, true);
     group_t *group = calloc(1, sizeof *group);
     bool terminated = false;
-    while (!terminated && zpoller_wait(poller, -1) == pipe) {
+    while (!terminated && wait_for_pipe(poller, pipe)) {
         /* Whatever is already waiting joins the group, and whatever
            follows close behind: under load groups grow by themselves
            (more arrives while one commits). */
