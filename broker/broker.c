@@ -18,6 +18,7 @@
 /* Client messages read per turn: each may carry up to 16 MiB to copy. */
 #define CLIENT_LIMIT 128
 #define SHUTDOWN_DRAIN_MS 10000  /* to answer the submissions in hand */
+#define CLIENT_SNDHWM 100000     /* answers queued per client */
 #define DISPATCH_BATCH 256       /* jobs per dispatch statement */
 
 void broker_config_defaults(broker_config_t *config)
@@ -739,6 +740,12 @@ broker_t *broker_new(const broker_config_t *config, char *error, size_t error_si
     self->catalogs = catalogs;
     self->clients = zsock_new(ZMQ_ROUTER);
     self->workers_socket = zsock_new(ZMQ_ROUTER);
+    /* A ROUTER drops what it cannot queue for a peer: a group of answers
+       (a committed intake group can answer a thousand SUBMITs of one
+       client at once) must fit, or the client waits for answers that
+       were never sent. Answers are bounded by the requests in flight. */
+    if (self->clients)
+        zsock_set_sndhwm(self->clients, CLIENT_SNDHWM);
     if (!self->clients || !self->workers_socket
         || zsock_bind(self->clients, "%s", config->client_endpoint) < 0
         || zsock_bind(self->workers_socket, "%s", config->worker_endpoint) < 0) {

@@ -22,8 +22,10 @@
 /* SUBMITs in flight: enough that the broker, which stores whatever has
    arrived as one group per transaction, always has the next group
    waiting while it commits one; bounded in bytes too, so that large
-   bundles do not pile up in the queues. */
-#define WINDOW 1024
+   bundles do not pile up in the queues. Below 1000, ZeroMQ's default
+   queue per peer, so that a broker that answers a whole window at once
+   never has to drop an answer (older brokers keep that default). */
+#define WINDOW 768
 #define WINDOW_BYTES ((size_t) 128 << 20)
 #define RETRY_BUDGET_MS 30000     /* refused with 75 and no progress this long: give up */
 #define BACKOFF_FIRST_MS 200
