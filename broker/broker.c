@@ -2,7 +2,9 @@
     leases, heartbeats, requeue and recovery.
 
     One thread serves both ROUTER sockets. Reads that may be slow (status,
-    results) go to the query thread, so dispatch never waits behind them.
+    results) go to the query thread, and submissions to intake's validator
+    and writer threads (broker_intake.c), so dispatch and heartbeats never
+    wait behind them.
     Every change of a job's state goes to PostgreSQL first, conditional on
     the attempt the broker expects; when the database disagrees, the
     database wins and the cached job is dropped.
@@ -11,14 +13,12 @@
 #include "util.h"
 
 #include <inttypes.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #define DRAIN_LIMIT 512          /* messages handled per socket per turn */
-/* Submissions validated and committed per turn: each is parsed in full,
-   so a smaller group keeps the loop (heartbeats, dispatch) turning. */
-#define INTAKE_LIMIT 128
+/* Client messages read per turn: each may carry up to 16 MiB to copy. */
+#define CLIENT_LIMIT 128
+#define SHUTDOWN_DRAIN_MS 10000  /* to answer the submissions in hand */
+#define CLIENT_SNDHWM 100000     /* answers queued per client */
 #define DISPATCH_BATCH 256       /* jobs per dispatch statement */
 
 void broker_config_defaults(broker_config_t *config)
@@ -35,6 +35,7 @@ void broker_config_defaults(broker_config_t *config)
         .retry_backoff_ms = 1000,
         .max_jobs_in_memory = 100000,
         .max_bundle_bytes = BUNDLE_DEFAULT_MAX_BYTES,
+        .validators = 2,
     };
 }
 
@@ -206,7 +207,7 @@ static void worker_rate_advance(worker_t *worker, int64_t now)
     worker->rate_second = second;
 }
 
-static uint32_t worker_done_recently(worker_t *worker, int64_t now)
+uint32_t broker_worker_done_recently(worker_t *worker, int64_t now)
 {
     worker_rate_advance(worker, now);
     uint32_t sum = 0;
@@ -572,8 +573,7 @@ static void tick(broker_t *self)
        before judging their silence: a queued heartbeat is a live worker. */
     handle_workers(self);
     int64_t now = zclock_mono();
-    /* A loop that was itself stalled (a huge bundle validated at intake,
-       a slow statement) did not listen: that time is not the workers'
+    /* A loop that was itself stalled (a slow statement) did not listen: that time is not the workers'
        silence, so their deadlines move by it. */
     int64_t stall = self->last_tick ? now - self->last_tick - 50 : 0;
     if (stall > self->config.heartbeat_ms)
@@ -603,91 +603,6 @@ static void reply(broker_t *self, assay_msg_t *request, int code, const char *bo
     assay_msg_set_code(answer, (uint32_t) code);
     assay_msg_set_body(answer, body, strlen(body));
     broker_send_client(self, &answer);
-}
-
-/* A wall-clock time (ms since the epoch) as ISO 8601 UTC. */
-static void add_time(cJSON *object, const char *name, int64_t wall_ms)
-{
-    time_t seconds = (time_t) (wall_ms / 1000);
-    struct tm utc;
-    char text[40];
-    gmtime_r(&seconds, &utc);
-    size_t length = strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-    snprintf(text + length, sizeof text - length, ".%03dZ", (int) (wall_ms % 1000));
-    cJSON_AddStringToObject(object, name, text);
-}
-
-/* Bytes the broker's heap holds for live allocations (all threads,
-   ZeroMQ's queues included), or -1 where that cannot be known. Unlike RSS
-   it excludes memory the allocator keeps cached after a burst, so an
-   operator (and the malformed-frames test) can tell a leak from a backlog
-   that has drained. AddressSanitizer replaces malloc, so glibc's figures
-   would describe an unused heap there. */
-static double heap_in_use_bytes(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-    return -1;
-#elif defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
-    struct mallinfo2 info = mallinfo2();
-    return (double) info.uordblks + (double) info.hblkhd;
-#else
-    return -1;
-#endif
-}
-
-static char *stats_json(broker_t *self)
-{
-    cJSON *root = cJSON_CreateObject();
-    cJSON *broker = cJSON_AddObjectToObject(root, "broker");
-    int64_t now = zclock_mono();
-    int64_t wall_now = zclock_time();
-    cJSON_AddNumberToObject(broker, "uptime_s", (double) (now - self->started) / 1000.0);
-    cJSON_AddBoolToObject(broker, "database", broker_db_ready(self->db));
-    cJSON_AddNumberToObject(broker, "queued_in_memory", (double) zlistx_size(self->queue));
-    cJSON_AddBoolToObject(broker, "more_queued_in_database", self->spilled);
-    cJSON_AddNumberToObject(broker, "jobs_in_memory", (double) zhashx_size(self->jobs));
-    cJSON_AddNumberToObject(broker, "orphans", (double) zlistx_size(self->orphans));
-    double heap = heap_in_use_bytes();
-    if (heap >= 0)
-        cJSON_AddNumberToObject(broker, "heap_in_use_bytes", heap);
-    else
-        cJSON_AddNullToObject(broker, "heap_in_use_bytes");
-    const broker_counters_t *c = &self->counters;
-    struct { const char *name; uint64_t value; } counters[] = {
-        { "accepted", c->accepted }, { "existing", c->existing }, { "refused", c->refused },
-        { "dispatched", c->dispatched }, { "done", c->done }, { "failed", c->failed },
-        { "requeued", c->requeued }, { "dead", c->dead }, { "stale", c->stale },
-        { "malformed_client", c->malformed_client }, { "malformed_worker", c->malformed_worker },
-    };
-    cJSON *counts = cJSON_AddObjectToObject(broker, "counters");
-    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
-        cJSON_AddNumberToObject(counts, counters[i].name, (double) counters[i].value);
-    cJSON *workers = cJSON_AddArrayToObject(root, "workers");
-    for (worker_t *worker = zhashx_first(self->workers); worker;
-         worker = zhashx_next(self->workers)) {
-        cJSON *entry = cJSON_CreateObject();
-        cJSON_AddStringToObject(entry, "name", worker->name);
-        cJSON_AddNumberToObject(entry, "credit", worker->credit);
-        cJSON_AddNumberToObject(entry, "in_flight", (double) zlistx_size(worker->leases));
-        cJSON_AddNumberToObject(entry, "last_heartbeat_ms", (double) (now - worker->last_seen));
-        add_time(entry, "last_heartbeat", wall_now - (now - worker->last_seen));
-        add_time(entry, "joined", wall_now - (now - worker->joined));
-        cJSON_AddNumberToObject(entry, "done", (double) worker->done);
-        cJSON_AddNumberToObject(entry, "failed", (double) worker->failed);
-        /* Jobs per second over the last minute (or since it joined, if
-           later), and since it joined. */
-        double alive_s = (double) (now - worker->joined) / 1000.0;
-        double window_s = alive_s < RATE_WINDOW_S ? alive_s : RATE_WINDOW_S;
-        uint32_t recent = worker_done_recently(worker, now);
-        cJSON_AddNumberToObject(entry, "done_last_minute", recent);
-        cJSON_AddNumberToObject(entry, "rate_per_s", window_s >= 1 ? recent / window_s : recent);
-        cJSON_AddNumberToObject(entry, "rate_per_s_since_joined",
-                                alive_s >= 1 ? (double) worker->done / alive_s : (double) worker->done);
-        cJSON_AddItemToArray(workers, entry);
-    }
-    char *text = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    return text;
 }
 
 /* cancel and retry change what the cache holds, so they run here. */
@@ -733,7 +648,7 @@ static void handle_query(broker_t *self, assay_msg_t *msg)
         zmsg_t *forward = assay_msg_encode(msg);
         zmsg_send(&forward, self->query);
     } else if (strcmp(verb, "stats") == 0) {
-        char *body = stats_json(self);
+        char *body = broker_stats_json(self);
         assay_msg_set_body(msg, body, strlen(body));
         free(body);
         zmsg_t *forward = assay_msg_encode(msg);
@@ -746,30 +661,48 @@ static void handle_query(broker_t *self, assay_msg_t *msg)
 
 static void handle_clients(broker_t *self)
 {
-    assay_msg_t *submits[INTAKE_LIMIT];
-    size_t count = 0;
-    for (int i = 0; i < INTAKE_LIMIT && (zsock_events(self->clients) & ZMQ_POLLIN); i++) {
+    char default_batch[64];
+    snprintf(default_batch, sizeof default_batch, "batch-%" PRId64, zclock_time());
+    for (int i = 0; i < CLIENT_LIMIT && !broker_intake_full(self)
+                    && (zsock_events(self->clients) & ZMQ_POLLIN); i++) {
+        zmsg_t *raw = zmsg_recv(self->clients);
+        if (!raw)
+            break;
+        /* A SUBMIT goes to intake as received: a validator thread decodes
+           it, so its bundle (up to 16 MiB) is never copied here. */
+        if (assay_msg_peek_id(raw, true) == ASSAY_MSG_SUBMIT) {
+            broker_intake_submit(self, &raw, default_batch);
+            continue;
+        }
         const char *reason = NULL;
-        assay_msg_t *msg = assay_msg_recv(self->clients, &reason);
+        assay_msg_t *msg = assay_msg_decode(raw, true, &reason);
+        zmsg_destroy(&raw);
         if (!msg) {
             self->counters.malformed_client++;
             zsys_warning("client message dropped: %s", reason ? reason : "unreadable");
             continue;
         }
-        if (assay_msg_id(msg) == ASSAY_MSG_SUBMIT)
-            submits[count++] = msg;
+        if (assay_msg_id(msg) == ASSAY_MSG_QUERY)
+            handle_query(self, msg);
         else {
-            if (assay_msg_id(msg) == ASSAY_MSG_QUERY)
-                handle_query(self, msg);
-            else {
-                self->counters.malformed_client++;
-                zsys_warning("client sent %s: dropped", assay_msg_command(msg));
-            }
-            assay_msg_destroy(&msg);
+            self->counters.malformed_client++;
+            zsys_warning("client sent %s: dropped", assay_msg_command(msg));
         }
+        assay_msg_destroy(&msg);
     }
-    if (count)
-        broker_intake(self, submits, count);
+}
+
+/* Intake holds too much: leave new messages in ZeroMQ's queue (the
+   clients' sends then wait) until it has drained to half. */
+static void pace_clients(broker_t *self)
+{
+    if (!self->clients_paused && broker_intake_full(self)) {
+        zpoller_remove(self->poller, self->clients);
+        self->clients_paused = true;
+    } else if (self->clients_paused && broker_intake_eased(self)) {
+        zpoller_add(self->poller, self->clients);
+        self->clients_paused = false;
+    }
 }
 
 static void handle_workers(broker_t *self)
@@ -807,6 +740,12 @@ broker_t *broker_new(const broker_config_t *config, char *error, size_t error_si
     self->catalogs = catalogs;
     self->clients = zsock_new(ZMQ_ROUTER);
     self->workers_socket = zsock_new(ZMQ_ROUTER);
+    /* A ROUTER drops what it cannot queue for a peer: a group of answers
+       (a committed intake group can answer a thousand SUBMITs of one
+       client at once) must fit, or the client waits for answers that
+       were never sent. Answers are bounded by the requests in flight. */
+    if (self->clients)
+        zsock_set_sndhwm(self->clients, CLIENT_SNDHWM);
     if (!self->clients || !self->workers_socket
         || zsock_bind(self->clients, "%s", config->client_endpoint) < 0
         || zsock_bind(self->workers_socket, "%s", config->worker_endpoint) < 0) {
@@ -825,6 +764,11 @@ broker_t *broker_new(const broker_config_t *config, char *error, size_t error_si
     zhashx_set_destructor(self->workers, worker_destructor);
     self->poller = zpoller_new(self->clients, self->workers_socket, self->query, NULL);
     self->started = zclock_mono();
+    if (!self->query || broker_intake_start(self) != 0) {
+        snprintf(error, error_size, "cannot start the broker's threads");
+        broker_destroy(&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -834,6 +778,7 @@ void broker_destroy(broker_t **self_p)
         return;
     broker_t *self = *self_p;
     zpoller_destroy(&self->poller);
+    broker_intake_stop(self);
     zactor_destroy(&self->query);
     zhashx_destroy(&self->workers);
     zlistx_destroy(&self->queue);
@@ -857,6 +802,7 @@ int broker_run(broker_t *self)
         void *which = zpoller_wait(self->poller, 50);
         if (zpoller_terminated(self->poller))
             break;
+        int64_t turn_started = zclock_mono();
         if (which == self->clients)
             handle_clients(self);
         else if (which == self->workers_socket)
@@ -865,7 +811,9 @@ int broker_run(broker_t *self)
             zmsg_t *answer = zmsg_recv(self->query);
             if (answer)
                 zmsg_send(&answer, self->clients);
-        }
+        } else
+            broker_intake_handle(self, which);
+        pace_clients(self);
         /* Timers need not run after every message; 20 times a second
            keeps heartbeats and leases well inside their periods. */
         if (zclock_mono() >= next_tick) {
@@ -873,7 +821,16 @@ int broker_run(broker_t *self)
             next_tick = zclock_mono() + 50;
         }
         dispatch(self);
+        /* The longest the loop was deaf: what a heartbeat or a query
+           may have waited (stats: longest_turn_ms). */
+        int64_t turn = zclock_mono() - turn_started;
+        if (turn > self->longest_turn_ms)
+            self->longest_turn_ms = turn;
     }
+    /* Submissions already read are answered: committed ones ACCEPTED,
+       the rest refused or, past the deadline, left to the clients'
+       resend (same key, same job). */
+    broker_intake_drain(self, SHUTDOWN_DRAIN_MS);
     /* Tell workers we are going so they reconnect at once when we are
        back, instead of waiting out the heartbeat. Their jobs stay running
        in the database and are reclaimed after the restart. */

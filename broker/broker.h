@@ -24,6 +24,7 @@ typedef struct {
     int retry_backoff_ms;          /* first delay after a failed attempt, doubling */
     size_t max_jobs_in_memory;     /* the rest wait in PostgreSQL */
     size_t max_bundle_bytes;
+    int validators;                /* threads checking submissions */
 } broker_config_t;
 
 /* Defaults for every field. */

@@ -4,7 +4,8 @@
     Errors are reported, never hidden: a failed statement sets the error
     text and, when the connection is gone, the next broker_db_ready call
     reconnects with backoff. Integer arrays are passed as array literals
-    made only of digits and commas; everything else is a plain parameter.
+    made only of digits and commas, intake's text arrays in PostgreSQL's
+    binary array format; everything else is a plain parameter.
 */
 #include "broker_db.h"
 #include "pg_session.h"
@@ -13,6 +14,7 @@
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,19 +23,34 @@ struct _broker_db_t {
     pg_session_t *session;
 };
 
-broker_db_t *broker_db_new(const char *conninfo)
+static broker_db_t *db_new(const char *conninfo, const char *options, const char *name)
 {
     broker_db_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    /* lock_timeout: a row locked by a worker's transaction (a worker
-       stopped mid-commit) must not stall the event loop; the statement
-       fails, and the next tick tries again. */
-    self->session = pg_session_new(conninfo, "-c lock_timeout=1000 -c statement_timeout=60000",
-                                   "assay-broker");
+    self->session = pg_session_new(conninfo, options, name);
     if (!self->session)
         broker_db_destroy(&self);
     return self;
+}
+
+/* lock_timeout: a row locked by a worker's transaction (a worker stopped
+   mid-commit) must not stall the event loop; the statement fails, and
+   the next tick tries again. */
+#define BROKER_OPTIONS "-c lock_timeout=1000 -c statement_timeout=60000"
+
+broker_db_t *broker_db_new(const char *conninfo)
+{
+    return db_new(conninfo, BROKER_OPTIONS, "assay-broker");
+}
+
+broker_db_t *broker_db_new_intake(const char *conninfo)
+{
+    /* Generic plans: a custom plan would fold the group's arrays (tens
+       of megabytes of bundles) into constants and copy them while
+       planning each call. */
+    return db_new(conninfo, BROKER_OPTIONS " -c plan_cache_mode=force_generic_plan",
+                  "assay-broker-intake");
 }
 
 void broker_db_destroy(broker_db_t **self_p)
@@ -124,6 +141,124 @@ int broker_db_submit(broker_db_t *self, const broker_submission_t *submission,
     result->conflict = PQgetvalue(rows, 0, 2)[0] == 't';
     PQclear(rows);
     return 0;
+}
+
+/* A text[] parameter in PostgreSQL's binary array format (array_send):
+   ndim, has-nulls flag, element type, then per dimension its length and
+   lower bound, then each element as a length and its bytes; all
+   integers big-endian. NULL when out of memory or over 1 GB (the most a
+   parameter may be). */
+#define TEXT_OID 25
+#define TEXT_ARRAY_OID 1009
+
+static void put_u32(char **cursor, uint32_t value)
+{
+    unsigned char *out = (unsigned char *) *cursor;
+    out[0] = (unsigned char) (value >> 24);
+    out[1] = (unsigned char) (value >> 16);
+    out[2] = (unsigned char) (value >> 8);
+    out[3] = (unsigned char) value;
+    *cursor += 4;
+}
+
+static char *text_array(const broker_submission_t *rows, size_t count, size_t field,
+                        const size_t *sizes, int *length)
+{
+    size_t total = 20;
+    for (size_t i = 0; i < count; i++) {
+        const char *value = *(const char *const *) ((const char *) &rows[i] + field);
+        total += 4 + (sizes ? sizes[i] : strlen(value));
+    }
+    if (total > (1u << 30))
+        return NULL;
+    char *buffer = malloc(total), *cursor = buffer;
+    if (!buffer)
+        return NULL;
+    put_u32(&cursor, 1);                 /* one dimension */
+    put_u32(&cursor, 0);                 /* no NULLs */
+    put_u32(&cursor, TEXT_OID);
+    put_u32(&cursor, (uint32_t) count);
+    put_u32(&cursor, 1);                 /* lower bound */
+    for (size_t i = 0; i < count; i++) {
+        const char *value = *(const char *const *) ((const char *) &rows[i] + field);
+        size_t size = sizes ? sizes[i] : strlen(value);
+        put_u32(&cursor, (uint32_t) size);
+        memcpy(cursor, value, size);
+        cursor += size;
+    }
+    *length = (int) total;
+    return buffer;
+}
+
+int broker_db_submit_many(broker_db_t *self, const broker_submission_t *submissions,
+                          const size_t *content_sizes, size_t count,
+                          broker_submit_result_t *results)
+{
+    PGconn *connection = pg_session_connection(self->session);
+    if (!connection) {
+        pg_session_fail(self->session, "database unavailable", "not connected");
+        return -1;
+    }
+    static const size_t fields[] = {
+        offsetof(broker_submission_t, batch), offsetof(broker_submission_t, key),
+        offsetof(broker_submission_t, unit_id), offsetof(broker_submission_t, standards),
+        offsetof(broker_submission_t, sha256), offsetof(broker_submission_t, content),
+    };
+    enum { ARRAYS = sizeof fields / sizeof fields[0] };
+    char *values[ARRAYS + 1] = { NULL };
+    int lengths[ARRAYS + 1] = { 0 }, formats[ARRAYS + 1] = { 0 };
+    Oid types[ARRAYS + 1] = { 0 };
+    bool built = true;
+    for (size_t a = 0; a < ARRAYS; a++) {
+        values[a] = text_array(submissions, count, fields[a],
+                               fields[a] == offsetof(broker_submission_t, content) ? content_sizes : NULL,
+                               &lengths[a]);
+        types[a] = TEXT_ARRAY_OID;
+        formats[a] = 1;
+        built = built && values[a];
+    }
+    char max_attempts[16];
+    snprintf(max_attempts, sizeof max_attempts, "%d", count ? submissions[0].max_attempts : 1);
+    values[ARRAYS] = max_attempts;
+    types[ARRAYS] = 23;   /* int4, as text */
+    PGresult *rows = NULL;
+    if (!built)
+        pg_session_fail(self->session, "intake", "out of memory for a group of submissions");
+    else
+        rows = PQexecParams(connection,
+            "SELECT job_id, existing, conflict "
+            "  FROM assay_submit_many($1, $2, $3, $4, $5, $6, $7)",
+            ARRAYS + 1, types, (const char *const *) values, lengths, formats, 0);
+    for (size_t a = 0; a < ARRAYS; a++)
+        free(values[a]);
+    if (!built)
+        return -1;
+    if (PQresultStatus(rows) != PGRES_TUPLES_OK) {
+        pg_session_fail(self->session, "database error", PQresultErrorMessage(rows));
+        PQclear(rows);
+        if (!pg_session_connection(self->session))
+            pg_session_retry_now(self->session);
+        return -1;
+    }
+    int rc = 0;
+    if ((size_t) PQntuples(rows) != count) {
+        pg_session_fail(self->session, "intake", "assay_submit_many answered the wrong row count");
+        rc = -1;
+    }
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        if (PQgetisnull(rows, (int) i, 0)) {
+            /* A key neither inserted nor found: another writer raced us.
+               Nothing of the group is trusted; the clients retry. */
+            pg_session_fail(self->session, "intake", "a submission's job was not found; retry");
+            rc = -1;
+            break;
+        }
+        results[i].job_id = strtoull(PQgetvalue(rows, (int) i, 0), NULL, 10);
+        results[i].existing = PQgetvalue(rows, (int) i, 1)[0] == 't';
+        results[i].conflict = PQgetvalue(rows, (int) i, 2)[0] == 't';
+    }
+    PQclear(rows);
+    return rc;
 }
 
 /* "{1,2,3}" from integers: the only text we build, and it holds digits. */

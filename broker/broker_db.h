@@ -1,9 +1,9 @@
 /*  broker_db.h - the broker's only door to PostgreSQL.
 
     One broker_db_t is one connection with its own reconnect backoff: the
-    broker's main loop owns one (intake, dispatch, requeue, recovery) and
-    the query thread owns another (status and results), so slow reads never
-    stall dispatch. Every state change is conditional on the expected state
+    broker's main loop owns one (dispatch, requeue, recovery), the intake
+    writer thread one (submissions) and the query thread another (status
+    and results), so neither slow reads nor large intakes stall dispatch. Every state change is conditional on the expected state
     and attempt; a change that finds the job elsewhere reports it, and the
     caller drops its cached copy. All SQL is parameterized.
 */
@@ -19,6 +19,9 @@ typedef struct _broker_db_t broker_db_t;
 
 /* Create a handle; the first connection attempt happens in broker_db_ready. */
 broker_db_t *broker_db_new(const char *conninfo);
+/* The same for the intake thread's connection, set up for its large
+   parameters (listed by the server as assay-broker-intake). */
+broker_db_t *broker_db_new_intake(const char *conninfo);
 void broker_db_destroy(broker_db_t **self_p);
 
 /* True when connected; otherwise tries to (re)connect, at most once per
@@ -50,6 +53,16 @@ typedef struct {
 
 int broker_db_submit(broker_db_t *self, const broker_submission_t *submission,
                      broker_submit_result_t *result);
+
+/* A group of submissions in one statement (assay_submit_many, sql/004),
+   inside an open transaction: results[i] answers submissions[i]. The
+   text columns travel as binary text[] parameters, so a bundle's bytes
+   are copied once and never escaped. `content_sizes` are the bundles'
+   lengths. Returns 0, or -1 (error set) when nothing can be trusted: the
+   caller rolls back. */
+int broker_db_submit_many(broker_db_t *self, const broker_submission_t *submissions,
+                          const size_t *content_sizes, size_t count,
+                          broker_submit_result_t *results);
 
 /* Mark the given queued jobs running under `worker`, each guarded by its
    expected attempt; calls `on_row` for each job that moved, with its new

@@ -4,6 +4,9 @@
 
 #include <czmq.h>
 #include <getopt.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -27,6 +30,7 @@ static void usage(FILE *out)
         "  --retry-backoff-ms N    delay after a failed attempt, doubling (default 1000)\n"
         "  --max-jobs-in-memory N  jobs cached; the rest wait in PostgreSQL (default 100000)\n"
         "  --max-bundle-bytes N    largest bundle accepted (default 16777216)\n"
+        "  --validators N          threads checking submitted bundles (default 2)\n"
         "  --help                  this text\n"
         "\n"
         "Stops cleanly on SIGTERM or SIGINT (exit 0): what was accepted is in PostgreSQL.\n");
@@ -44,13 +48,14 @@ int main(int argc, char **argv)
         { "deadline-ms", required_argument, NULL, 'D' }, { "lease-grace-ms", required_argument, NULL, 'G' },
         { "max-attempts", required_argument, NULL, 'A' }, { "retry-backoff-ms", required_argument, NULL, 'B' },
         { "max-jobs-in-memory", required_argument, NULL, 'M' },
-        { "max-bundle-bytes", required_argument, NULL, 'S' }, { "help", no_argument, NULL, 'h' },
+        { "max-bundle-bytes", required_argument, NULL, 'S' },
+        { "validators", required_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     int option;
     while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
         unsigned long value = 0;
-        bool numeric = strchr("HLDGABMS", option) != NULL;
+        bool numeric = strchr("HLDGABMSV", option) != NULL;
         if (numeric && (!util_parse_uint(optarg, 1ul << 40, &value) || value == 0)) {
             fprintf(stderr, "assay-broker: %s takes a positive number, not '%s'\n",
                     argv[optind - 1], optarg);
@@ -69,6 +74,13 @@ int main(int argc, char **argv)
         case 'B': config.retry_backoff_ms = (int) value; break;
         case 'M': config.max_jobs_in_memory = value; break;
         case 'S': config.max_bundle_bytes = value; break;
+        case 'V':
+            if (value > 64) {
+                fprintf(stderr, "assay-broker: --validators takes at most 64, not %lu\n", value);
+                return 2;
+            }
+            config.validators = (int) value;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -77,6 +89,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "assay-broker: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
+#if defined(__GLIBC__)
+    /* Bundles come and go by the thousand, up to 16 MiB each: keep freed
+       heap for the next ones instead of returning it to the kernel and
+       taking a page fault per 4 KiB to get it back (most of the cost of
+       a large bundle on a virtual machine). Peak use is bounded anyway
+       (--max-bundle-bytes, intake's own bounds). */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
     zsys_init();
     zsys_set_logident("assay-broker");
     char error[4096];

@@ -20,7 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WINDOW 256                /* SUBMITs in flight */
+/* SUBMITs in flight: enough that the broker, which stores whatever has
+   arrived as one group per transaction, always has the next group
+   waiting while it commits one; bounded in bytes too, so that large
+   bundles do not pile up in the queues. Below 1000, ZeroMQ's default
+   queue per peer, so that a broker that answers a whole window at once
+   never has to drop an answer (older brokers keep that default). */
+#define WINDOW 768
+#define WINDOW_BYTES ((size_t) 128 << 20)
 #define RETRY_BUDGET_MS 30000     /* refused with 75 and no progress this long: give up */
 #define BACKOFF_FIRST_MS 200
 #define BACKOFF_MAX_MS 5000
@@ -33,6 +40,7 @@ typedef struct {
     unit_state_t state;
     uint32_t sends;
     uint32_t refusals;            /* 75s in a row */
+    size_t bytes;                 /* the body in flight, while it is */
     int64_t sent_at;
     int64_t not_before;
     uint64_t job_id;
@@ -51,6 +59,7 @@ typedef struct {
     size_t *resend;               /* FIFO of inputs to send again */
     size_t resend_head, resend_tail;
     size_t in_flight, settled, accepted, existing, refused;
+    size_t bytes_in_flight;
     int64_t last_answer;
     int64_t last_progress;
     bool stop;                    /* a bundle was refused as bad input */
@@ -157,6 +166,14 @@ static long next_to_send(submit_t *self, int64_t now)
     return -1;
 }
 
+/* A unit is no longer in flight (answered, or to be sent again). */
+static void landed(submit_t *self, unit_t *unit)
+{
+    self->in_flight--;
+    self->bytes_in_flight -= unit->bytes;
+    unit->bytes = 0;
+}
+
 /* Send one SUBMIT; -1 when the input cannot be read any more (refused). */
 static int send_one(submit_t *self, size_t index, int64_t now)
 {
@@ -197,10 +214,12 @@ static int send_one(submit_t *self, size_t index, int64_t now)
     }
     unit->state = UNIT_IN_FLIGHT;
     unit->sent_at = now;
+    unit->bytes = length;
     self->in_flight++;
+    self->bytes_in_flight += length;
     if (client_conn_send(self->conn, &msg) != 0) {
         /* The send queue is full (the broker is away): try again later. */
-        self->in_flight--;
+        landed(self, unit);
         queue_resend(self, index, now + BACKOFF_FIRST_MS);
     }
     return 0;
@@ -219,7 +238,7 @@ static void handle_answer(submit_t *self, assay_msg_t *msg, int64_t now)
     if (unit->state != UNIT_IN_FLIGHT)
         return;   /* an answer to an earlier send of something settled or resent */
     input_t *input = &self->inputs->items[index];
-    self->in_flight--;
+    landed(self, unit);
     if (id == ASSAY_MSG_ACCEPTED) {
         unit->state = UNIT_ACCEPTED;
         unit->job_id = assay_msg_job_id(msg);
@@ -271,7 +290,7 @@ static void resend_in_flight(submit_t *self, int64_t now)
     for (size_t i = 0; i < self->next_new; i++) {
         unit_t *unit = &self->units[i];
         if (unit->state == UNIT_IN_FLIGHT) {
-            self->in_flight--;
+            landed(self, unit);
             queue_resend(self, i, now);
         }
     }
@@ -288,7 +307,8 @@ static int pipeline(submit_t *self)
         if (signals_caught())
             return signals_exit_code();
         now = zclock_mono();
-        while (!self->stop && self->in_flight < WINDOW) {
+        while (!self->stop && self->in_flight < WINDOW
+               && (self->in_flight == 0 || self->bytes_in_flight < WINDOW_BYTES)) {
             long index = next_to_send(self, now);
             if (index < 0)
                 break;

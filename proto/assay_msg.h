@@ -75,6 +75,12 @@ void assay_msg_destroy(assay_msg_t **self_p);
    The reason lives in thread-local storage: it stays valid until the next
    decode, recv or check on the same thread. */
 assay_msg_t *assay_msg_decode(zmsg_t *msg, bool with_routing_id, const char **reason);
+/* The command of a message not decoded yet, so that a receiver can hand
+   it to where it will be decoded (the broker decodes large SUBMITs on its
+   validator threads): the command's id when frame 0 is this protocol's
+   signature and frame 1 a known command, else 0. Checks nothing more;
+   assay_msg_decode still checks everything. Does not take the zmsg. */
+assay_msg_id_t assay_msg_peek_id(zmsg_t *msg, bool with_routing_id);
 /* Encode to a new zmsg (prefixed with the routing id when one is set).
    The caller owns the zmsg. Returns NULL when a field breaks its limit
    or is not valid UTF-8 (assay_msg_check says which). */
