@@ -26,6 +26,7 @@ enum {
 
 struct _eval_t {
     const bundle_t *bundle;
+    int bundle_depth;           /* its deepest nesting, value_pool_depth */
     value_t unit;
     value_t as_of;
     chunk_t *chunks;
@@ -81,6 +82,7 @@ static inline void mark(eval_t *self, const value_t *v, uint8_t flags)
 
 /* The operators (expr_ops.c), dispatched by eval. */
 bool eval_var(eval_t *self, const expr_t *node, const value_t *data, value_t *out);
+bool eval_logic(eval_t *self, const expr_t *node, const value_t *data, value_t *out);
 bool eval_equal(eval_t *self, const expr_t *node, const value_t *data, value_t *out);
 bool eval_compare(eval_t *self, const expr_t *node, const value_t *data, value_t *out);
 bool eval_arith(eval_t *self, const expr_t *node, const value_t *data, value_t *out);

@@ -216,6 +216,48 @@ static bool check_var_path(expr_compiler_t *self, const char *path, const jptr_t
 
 static expr_t *compile(expr_compiler_t *self, const cJSON *json, jptr_t *where, int depth);
 
+/* A var with a literal path and no default, or a literal. */
+static bool is_plain(const expr_t *node)
+{
+    return node->op == OP_CONST || (node->op == OP_VAR && !node->dynamic && node->argc < 2);
+}
+
+/* An equality that neither marks items nor fails on bundle data nested
+   no deeper than EXPR_MAX_DEPTH. */
+static bool is_safe_equality(const expr_t *node)
+{
+    return (node->op == OP_EQ || node->op == OP_NE || node->op == OP_SEQ || node->op == OP_SNE)
+           && is_plain(node->args[0]) && is_plain(node->args[1]);
+}
+
+/* {"in": [STRING, {"var": PATH}]}, the var with at most a literal or []
+   as its default. */
+static bool is_string_in_var(const expr_t *node)
+{
+    if (node->op != OP_IN || node->args[0]->op != OP_CONST || node->args[0]->constant.type != V_STRING)
+        return false;
+    const expr_t *var = node->args[1];
+    if (var->op != OP_VAR || var->dynamic)
+        return false;
+    return var->argc < 2 || var->args[1]->op == OP_CONST
+           || (var->args[1]->op == OP_ARRAY && var->args[1]->argc == 0);
+}
+
+const expr_t *expr_prefilter(const expr_t *predicate)
+{
+    if (predicate->op == OP_IN)
+        return is_string_in_var(predicate) ? predicate : NULL;
+    if (predicate->op != OP_AND)
+        return NULL;
+    for (size_t i = 0; i < predicate->argc; i++) {
+        if (is_string_in_var(predicate->args[i]))
+            return predicate->args[i];
+        if (!is_safe_equality(predicate->args[i]))
+            return NULL;
+    }
+    return NULL;
+}
+
 static expr_t *compile_const(const cJSON *json)
 {
     expr_t *node = node_new(OP_CONST, "literal");
@@ -346,8 +388,10 @@ static expr_t *compile_operation(expr_compiler_t *self, const cJSON *json, jptr_
         case OP_EVIDENCE:
             node->text = literal_string(self, first, where, "evidence", "kind");
             ok = node->text != NULL;
-            if (ok)
+            if (ok) {
                 node_key_kind(node);
+                node->prefilter = argc == 2 ? expr_prefilter(node->args[1]) : NULL;
+            }
             break;
         case OP_LATEST:
             node->text = literal_string(self, first->next, where, "latest", "field name");

@@ -27,6 +27,7 @@ eval_t *eval_new(const bundle_t *bundle)
         return NULL;
     }
     self->unit = bundle->unit;
+    self->bundle_depth = bundle->pool ? value_pool_depth(bundle->pool) : 0;
     self->as_of = value_string(bundle->as_of, bundle->as_of_day);
     return self;
 }
@@ -219,11 +220,7 @@ bool eval(eval_t *self, const expr_t *node, const value_t *data, value_t *out)
         break;
     case OP_AND:
     case OP_OR:
-        for (size_t i = 0; ok && i < node->argc; i++) {
-            ok = eval(self, node->args[i], data, out);
-            if (ok && value_truthy(out) == (node->op == OP_OR))
-                break;
-        }
+        ok = eval_logic(self, node, data, out);
         break;
     case OP_IF: {
         size_t i = 0;

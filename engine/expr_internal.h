@@ -53,7 +53,16 @@ struct expr_s {
     char *field;            /* coverage field */
     bool dynamic;           /* var: path computed at run time from args[0] */
     path_t path;            /* var: compiled text; latest: field; coverage: field */
+    const expr_t *prefilter; /* evidence: see expr_prefilter; points into args[1] */
 };
+
+/* For {"evidence": [KIND, {"and": [C..., {"in": [STRING, {"var": PATH}]}, ...]}]}
+   where every C is an equality of literals and var reads: the "in".
+   Wherever it is false the predicate is false and nothing in it marks or
+   can fail (with nesting bounded, see eval_evidence), so the evaluator
+   rejects such items without evaluating the predicate. This is the shape
+   of most checks over big kinds (procedures by topic). NULL otherwise. */
+const expr_t *expr_prefilter(const expr_t *predicate);
 
 /* Splits `text` into `segment` of length `length` from `path` (a dot
    path without its root): fills key and index. */

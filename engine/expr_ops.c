@@ -137,6 +137,26 @@ static const char *format_number(eval_t *self, double n)
     return copy;
 }
 
+/* Evaluate an operator's argument. Literals and var reads with a literal
+   path, more than half of all nodes a catalog evaluates, are answered here
+   without the dispatch; they cannot fail (a default is evaluated in full),
+   and their parent, dispatched by eval, still reports a failure recorded
+   before. */
+static inline bool operand(eval_t *self, const expr_t *node, const value_t *data, value_t *out)
+{
+    if (node->op == OP_CONST) {
+        *out = node->constant;
+        return true;
+    }
+    if (node->op == OP_VAR && !node->dynamic) {
+        *out = lookup_path(self, data, &node->path);
+        if (out->type != V_NULL || node->argc < 2)
+            return true;
+        return operand(self, node->args[1], data, out);    /* the default */
+    }
+    return eval(self, node, data, out);
+}
+
 /* JavaScript-like string conversion for loose equality and "in": arrays
    join their elements with commas. NULL on error. */
 static const char *to_string(eval_t *self, const expr_t *node, const value_t *v, int depth)
@@ -229,7 +249,7 @@ static bool loose_equal(eval_t *self, const expr_t *node, const value_t *a, cons
 bool eval_equal(eval_t *self, const expr_t *node, const value_t *data, value_t *out)
 {
     value_t a, b;
-    if (!eval(self, node->args[0], data, &a) || !eval(self, node->args[1], data, &b))
+    if (!operand(self, node->args[0], data, &a) || !operand(self, node->args[1], data, &b))
         return false;
     bool equal;
     if (node->op == OP_SEQ || node->op == OP_SNE)
@@ -300,7 +320,7 @@ bool eval_var(eval_t *self, const expr_t *node, const value_t *data, value_t *ou
     const char *path = node->text;
     if (node->dynamic) {
         value_t p;
-        if (!eval(self, node->args[0], data, &p))
+        if (!operand(self, node->args[0], data, &p))
             return false;
         if (p.type == V_NUMBER) {
             if (p.u.number < 0 || p.u.number != floor(p.u.number))
@@ -317,7 +337,7 @@ bool eval_var(eval_t *self, const expr_t *node, const value_t *data, value_t *ou
     }
     *out = node->dynamic ? lookup(self, data, path) : lookup_path(self, data, &node->path);
     if (out->type == V_NULL && node->argc == 2)
-        return eval(self, node->args[1], data, out);
+        return operand(self, node->args[1], data, out);
     return true;
 }
 
@@ -325,7 +345,7 @@ bool eval_compare(eval_t *self, const expr_t *node, const value_t *data, value_t
 {
     value_t values[3];
     for (size_t i = 0; i < node->argc; i++)
-        if (!eval(self, node->args[i], data, &values[i]))
+        if (!operand(self, node->args[i], data, &values[i]))
             return false;
     bool result = true;
     for (size_t i = 0; i + 1 < node->argc; i++) {
@@ -351,7 +371,7 @@ bool eval_arith(eval_t *self, const expr_t *node, const value_t *data, value_t *
     for (size_t i = 0; i < node->argc; i++) {
         value_t v;
         double n = 0;
-        if (!eval(self, node->args[i], data, &v))
+        if (!operand(self, node->args[i], data, &v))
             return false;
         int kind = arith_operand(self, node, &v, &n);
         if (kind < 0)
@@ -388,7 +408,7 @@ bool eval_arith(eval_t *self, const expr_t *node, const value_t *data, value_t *
 bool eval_in(eval_t *self, const expr_t *node, const value_t *data, value_t *out)
 {
     value_t needle, haystack;
-    if (!eval(self, node->args[0], data, &needle) || !eval(self, node->args[1], data, &haystack))
+    if (!operand(self, node->args[0], data, &needle) || !operand(self, node->args[1], data, &haystack))
         return false;
     if (haystack.type == V_NULL) {
         *out = value_bool(false);
@@ -422,7 +442,7 @@ bool eval_iterate(eval_t *self, const expr_t *node, const value_t *data, value_t
     value_t source;
     const value_t *items = NULL;
     size_t count = 0;
-    if (!eval(self, node->args[0], data, &source) || !array_view(self, node, &source, &items, &count))
+    if (!operand(self, node->args[0], data, &source) || !array_view(self, node, &source, &items, &count))
         return false;
     value_t *results = NULL;
     size_t kept = 0;
@@ -436,7 +456,7 @@ bool eval_iterate(eval_t *self, const expr_t *node, const value_t *data, value_t
             mark(self, &items[i], MARK_JUDGED);
     for (size_t i = 0; i < count; i++) {
         value_t r;
-        if (!eval(self, node->args[1], &items[i], &r))
+        if (!operand(self, node->args[1], &items[i], &r))
             return false;
         bool t = value_truthy(&r);
         switch (node->op) {
@@ -490,9 +510,9 @@ bool eval_reduce(eval_t *self, const expr_t *node, const value_t *data, value_t 
     value_t source, accumulator = value_null;
     const value_t *items = NULL;
     size_t count = 0;
-    if (!eval(self, node->args[0], data, &source) || !array_view(self, node, &source, &items, &count))
+    if (!operand(self, node->args[0], data, &source) || !array_view(self, node, &source, &items, &count))
         return false;
-    if (node->argc == 3 && !eval(self, node->args[2], data, &accumulator))
+    if (node->argc == 3 && !operand(self, node->args[2], data, &accumulator))
         return false;
     for (size_t i = 0; i < count; i++) {
         pair_t *pair = arena_alloc(self, sizeof *pair);
@@ -502,7 +522,7 @@ bool eval_reduce(eval_t *self, const expr_t *node, const value_t *data, value_t 
         pair->accumulator = accumulator;
         value_t scope = { .type = V_PAIR };
         scope.u.pair = pair;
-        if (!eval(self, node->args[1], &scope, &accumulator))
+        if (!operand(self, node->args[1], &scope, &accumulator))
             return false;
     }
     *out = accumulator;
@@ -516,7 +536,7 @@ bool eval_merge(eval_t *self, const expr_t *node, const value_t *data, value_t *
         return false;
     size_t total = 0;
     for (size_t i = 0; i < node->argc; i++) {
-        if (!eval(self, node->args[i], data, &parts[i]))
+        if (!operand(self, node->args[i], data, &parts[i]))
             return false;
         if (value_is_array(&parts[i])) {
             const value_t *items = NULL;
@@ -547,10 +567,49 @@ bool eval_merge(eval_t *self, const expr_t *node, const value_t *data, value_t *
     return true;
 }
 
+/* Whether the prefilter "in" (expr_prefilter) is certainly false for
+   `item`: the needle is not in the haystack, which is null, a string or
+   an array. Anything else ("in" would fail) is left to the evaluator. */
+static bool prefilter_rejects(const eval_t *self, const expr_t *in, const value_t *item)
+{
+    const value_t *needle = &in->args[0]->constant;
+    const expr_t *var = in->args[1];
+    value_t haystack = lookup_path(self, item, &var->path);
+    if (haystack.type == V_NULL && var->argc == 2) {
+        if (var->args[1]->op != OP_CONST)
+            return true;    /* the default is [] */
+        haystack = var->args[1]->constant;
+    }
+    const value_t *values = NULL;
+    size_t count = 0;
+    switch (haystack.type) {
+    case V_NULL:
+        return true;
+    case V_STRING:
+        return strstr(haystack.u.string.text, needle->u.string.text) == NULL;
+    case V_ARRAY:
+        values = haystack.u.array.items;
+        count = haystack.u.array.count;
+        break;
+    case V_LIST:
+        values = haystack.u.list->items;
+        count = haystack.u.list->count;
+        break;
+    default:
+        return false;
+    }
+    for (size_t i = 0; i < count; i++)
+        if (value_strict_equal(&values[i], needle))
+            return false;
+    return true;
+}
+
 bool eval_evidence(eval_t *self, const expr_t *node, const value_t *data, value_t *out)
 {
     const size_t *indices;
     size_t count = bundle_kind_items(self->bundle, node->kind_key, node->text, node->text_length, &indices);
+    /* deeper data could make an equality before the "in" fail (to_string) */
+    const expr_t *prefilter = self->bundle_depth <= EXPR_MAX_DEPTH ? node->prefilter : NULL;
     value_t *items = count ? arena_alloc(self, count * sizeof *items) : NULL;
     if (count && !items)
         return false;
@@ -563,9 +622,13 @@ bool eval_evidence(eval_t *self, const expr_t *node, const value_t *data, value_
         }
         value_t v = { .type = V_ITEM };
         v.u.item = item;
+        if (prefilter && prefilter_rejects(self, prefilter, &v)) {
+            mark(self, &v, MARK_REJECTED);
+            continue;
+        }
         if (node->argc == 2) {
             value_t r;
-            if (!eval(self, node->args[1], &v, &r))
+            if (!operand(self, node->args[1], &v, &r))
                 return false;
             if (!value_truthy(&r)) {
                 mark(self, &v, MARK_REJECTED);
@@ -584,7 +647,7 @@ bool eval_evidence(eval_t *self, const expr_t *node, const value_t *data, value_
 bool eval_age_days(eval_t *self, const expr_t *node, const value_t *data, value_t *out)
 {
     value_t v;
-    if (!eval(self, node->args[0], data, &v))
+    if (!operand(self, node->args[0], data, &v))
         return false;
     int32_t day;
     switch (v.type) {
@@ -613,7 +676,7 @@ bool eval_age_days(eval_t *self, const expr_t *node, const value_t *data, value_
 bool eval_count(eval_t *self, const expr_t *node, const value_t *data, value_t *out)
 {
     value_t v;
-    if (!eval(self, node->args[0], data, &v))
+    if (!operand(self, node->args[0], data, &v))
         return false;
     if (v.type == V_NULL)
         *out = value_number(0);
@@ -631,7 +694,7 @@ bool eval_latest(eval_t *self, const expr_t *node, const value_t *data, value_t 
     value_t source;
     const value_t *items = NULL;
     size_t count = 0;
-    if (!eval(self, node->args[0], data, &source) || !array_view(self, node, &source, &items, &count))
+    if (!operand(self, node->args[0], data, &source) || !array_view(self, node, &source, &items, &count))
         return false;
     size_t best = count;
     int32_t best_day = DATE_NONE;
@@ -658,7 +721,7 @@ bool eval_coverage(eval_t *self, const expr_t *node, const value_t *data, value_
     value_t list;
     const value_t *values = NULL;
     size_t count = 0;
-    if (!eval(self, node->args[0], data, &list) || !array_view(self, node, &list, &values, &count))
+    if (!operand(self, node->args[0], data, &list) || !array_view(self, node, &list, &values, &count))
         return false;
     const size_t *indices;
     size_t item_count = bundle_kind_items(self->bundle, node->kind_key, node->text, node->text_length, &indices);
@@ -694,7 +757,7 @@ bool eval_coverage(eval_t *self, const expr_t *node, const value_t *data, value_
                 continue;
             if (node->argc == 4 && verdicts[k] < 0) {
                 value_t r;
-                if (!eval(self, node->args[3], &v, &r))
+                if (!operand(self, node->args[3], &v, &r))
                     return false;
                 verdicts[k] = value_truthy(&r);
             }
@@ -711,3 +774,16 @@ bool eval_coverage(eval_t *self, const expr_t *node, const value_t *data, value_
     return true;
 }
 
+
+/* and / or: the first falsy (truthy) argument, or the last. */
+bool eval_logic(eval_t *self, const expr_t *node, const value_t *data, value_t *out)
+{
+    bool stop_when = node->op == OP_OR;
+    for (size_t i = 0; i < node->argc; i++) {
+        if (!operand(self, node->args[i], data, out))
+            return false;
+        if (value_truthy(out) == stop_when)
+            break;
+    }
+    return true;
+}

@@ -25,16 +25,6 @@ value_t value_string(const char *text, int32_t day)
     return v;
 }
 
-const value_t *object_find(const object_t *object, name_key_t key, const char *name, size_t length)
-{
-    for (size_t i = 0; i < object->count; i++) {
-        const member_t *member = &object->members[i];
-        if (member->key == key && memcmp(member->name, name, length) == 0)
-            return &member->value;
-    }
-    return NULL;
-}
-
 const char *value_type_name(const value_t *v)
 {
     switch (v->type) {
@@ -84,7 +74,7 @@ bool value_strict_equal(const value_t *a, const value_t *b)
     case V_NUMBER: return a->u.number == b->u.number;
     case V_STRING:
         return a->u.string.length == b->u.string.length
-               && memcmp(a->u.string.text, b->u.string.text, a->u.string.length) == 0;
+               && value_bytes_equal(a->u.string.text, b->u.string.text, a->u.string.length);
     case V_ARRAY: return a->u.array.items == b->u.array.items && a->u.array.count == b->u.array.count;
     case V_LIST: return a->u.list == b->u.list;
     case V_OBJECT: return a->u.object == b->u.object;
@@ -182,6 +172,7 @@ typedef struct pool_chunk_s {
 
 struct value_pool_s {
     pool_chunk_t *chunks;
+    int depth;                  /* deepest nesting converted */
 };
 
 /* A 63 KB bundle converts to about 100 KB of values: few chunks. */
@@ -244,9 +235,16 @@ static int32_t string_day_now(const char *s)
     return date_parse_iso(s, &day) ? day : DATE_NONE;
 }
 
-bool value_pool_convert(value_pool_t *self, const cJSON *json, value_t *out)
+int value_pool_depth(const value_pool_t *self)
+{
+    return self->depth;
+}
+
+static bool convert(value_pool_t *self, const cJSON *json, value_t *out, int depth)
 {
     *out = value_null;
+    if (depth > self->depth)
+        self->depth = depth;
     if (!json)
         return true;
     switch (json->type & 0xFF) {
@@ -265,7 +263,7 @@ bool value_pool_convert(value_pool_t *self, const cJSON *json, value_t *out)
             return false;
         size_t i = 0;
         for (const cJSON *child = json->child; child; child = child->next)
-            if (!value_pool_convert(self, child, &items[i++]))
+            if (!convert(self, child, &items[i++], depth + 1))
                 return false;
         *list = (list_t) { json, items, count };
         out->type = V_LIST;
@@ -283,7 +281,7 @@ bool value_pool_convert(value_pool_t *self, const cJSON *json, value_t *out)
             const char *name = child->string ? child->string : "";
             members[i].name = name;
             members[i].key = value_name_key(name, strlen(name));
-            if (!value_pool_convert(self, child, &members[i].value))
+            if (!convert(self, child, &members[i].value, depth + 1))
                 return false;
         }
         *object = (object_t) { json, members, count };
@@ -294,4 +292,9 @@ bool value_pool_convert(value_pool_t *self, const cJSON *json, value_t *out)
     default:
         return true;
     }
+}
+
+bool value_pool_convert(value_pool_t *self, const cJSON *json, value_t *out)
+{
+    return convert(self, json, out, 1);
 }

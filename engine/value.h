@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Composite types come after V_STRING (ordering comparisons rely on it).
    V_ARRAY is built during evaluation or by a literal array, V_LIST is an
@@ -113,8 +114,30 @@ static inline bool value_is_array(const value_t *v)
     return v->type == V_ARRAY || v->type == V_LIST;
 }
 
-/* The member named `name` (`key` from value_name_key), or NULL. */
-const value_t *object_find(const object_t *object, name_key_t key, const char *name, size_t length);
+/* memcmp(a, b, length) == 0 for the short texts rules compare (names,
+   codes, statuses), without a call. */
+static inline bool value_bytes_equal(const char *a, const char *b, size_t length)
+{
+    if (length > 24)
+        return memcmp(a, b, length) == 0;
+    for (size_t i = 0; i < length; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
+/* The member named `name` (`key` from value_name_key), or NULL. The key
+   decides; the bytes only confirm against a hash collision. */
+static inline const value_t *object_find(const object_t *object, name_key_t key, const char *name,
+                                         size_t length)
+{
+    for (size_t i = 0; i < object->count; i++) {
+        const member_t *member = &object->members[i];
+        if (member->key == key && value_bytes_equal(member->name, name, length))
+            return &member->value;
+    }
+    return NULL;
+}
 
 const char *value_type_name(const value_t *v);
 bool value_truthy(const value_t *v);
@@ -137,5 +160,7 @@ void value_pool_destroy(value_pool_t **self_p);
 /* Convert `json` (kept alive by the caller for as long as the values) into
    values in the pool. false when memory runs out. */
 bool value_pool_convert(value_pool_t *self, const cJSON *json, value_t *out);
+/* The deepest nesting converted so far: 1 for a scalar, 2 for [1], ... */
+int value_pool_depth(const value_pool_t *self);
 
 #endif
