@@ -24,6 +24,9 @@ enum {
     MARK_EXPIRED = 32       /* skipped as expired */
 };
 
+/* Direct-mapped by segment address: a collision only costs a scan. */
+#define EVAL_HINTS 1024
+
 struct _eval_t {
     const bundle_t *bundle;
     int bundle_depth;           /* its deepest nesting, value_pool_depth */
@@ -38,6 +41,7 @@ struct _eval_t {
     bool oom;
     int depth;
     char error[320];
+    uint32_t hints[EVAL_HINTS]; /* member positions by path segment, see object_find_hinted */
 };
 
 /* Evaluate `node` with `data` as the current data; false on error (the

@@ -37,16 +37,17 @@ static bool array_view(eval_t *self, const expr_t *node, const value_t *v, const
 /* One step of a dot path. Evidence items read their own fields; fields
    not at the top level are looked up under "fields" too, so producers that
    nest their custom fields there need no different rules. */
-static bool step(const value_t *current, const segment_t *segment, value_t *next)
+static bool step(eval_t *self, const value_t *current, const segment_t *segment, value_t *next)
 {
     const value_t *found = NULL;
+    uint32_t *hint = &self->hints[((uintptr_t) segment / sizeof *segment) % EVAL_HINTS];
     switch (current->type) {
     case V_OBJECT:
-        found = object_find(current->u.object, segment->key, segment->text, segment->length);
+        found = object_find_hinted(current->u.object, segment->key, segment->text, segment->length, hint);
         break;
     case V_ITEM: {
         const item_t *item = current->u.item;
-        found = object_find(item->object, segment->key, segment->text, segment->length);
+        found = object_find_hinted(item->object, segment->key, segment->text, segment->length, hint);
         if (!found && item->nested)
             found = object_find(item->nested, segment->key, segment->text, segment->length);
         break;
@@ -76,7 +77,7 @@ static bool step(const value_t *current, const segment_t *segment, value_t *next
 
 /* Resolve a dot path computed at run time; "" or NULL is the data itself
    and a leading $unit / $as_of ignores the data. Missing gives null. */
-static value_t lookup(const eval_t *self, const value_t *data, const char *path)
+static value_t lookup(eval_t *self, const value_t *data, const char *path)
 {
     if (!path || !*path)
         return *data;
@@ -98,7 +99,7 @@ static value_t lookup(const eval_t *self, const value_t *data, const char *path)
         segment_t segment;
         path_segment(path, length, &segment);
         value_t next;
-        if (!step(&current, &segment, &next))
+        if (!step(self, &current, &segment, &next))
             return value_null;
         current = next;
         if (!path[length])
@@ -107,14 +108,14 @@ static value_t lookup(const eval_t *self, const value_t *data, const char *path)
     }
 }
 
-static value_t lookup_path(const eval_t *self, const value_t *data, const path_t *path)
+static value_t lookup_path(eval_t *self, const value_t *data, const path_t *path)
 {
     if (path->root == ROOT_NONE)
         return value_null;
     value_t current = path->root == ROOT_UNIT ? self->unit : path->root == ROOT_AS_OF ? self->as_of : *data;
     for (size_t i = 0; i < path->count; i++) {
         value_t next;
-        if (!step(&current, &path->segments[i], &next))
+        if (!step(self, &current, &path->segments[i], &next))
             return value_null;
         current = next;
     }
@@ -570,7 +571,7 @@ bool eval_merge(eval_t *self, const expr_t *node, const value_t *data, value_t *
 /* Whether the prefilter "in" (expr_prefilter) is certainly false for
    `item`: the needle is not in the haystack, which is null, a string or
    an array. Anything else ("in" would fail) is left to the evaluator. */
-static bool prefilter_rejects(const eval_t *self, const expr_t *in, const value_t *item)
+static bool prefilter_rejects(eval_t *self, const expr_t *in, const value_t *item)
 {
     const value_t *needle = &in->args[0]->constant;
     const expr_t *var = in->args[1];

@@ -240,6 +240,19 @@ int value_pool_depth(const value_pool_t *self)
     return self->depth;
 }
 
+/* Small objects (evidence items, attributes) are checked pair by pair;
+   big ones are not worth it and count as possibly duplicated. */
+static bool names_unique(const member_t *members, size_t count)
+{
+    if (count > 24)
+        return false;
+    for (size_t i = 0; i < count; i++)
+        for (size_t j = i + 1; j < count; j++)
+            if (members[i].key == members[j].key && strcmp(members[i].name, members[j].name) == 0)
+                return false;
+    return true;
+}
+
 static bool convert(value_pool_t *self, const cJSON *json, value_t *out, int depth)
 {
     *out = value_null;
@@ -284,7 +297,7 @@ static bool convert(value_pool_t *self, const cJSON *json, value_t *out, int dep
             if (!convert(self, child, &members[i].value, depth + 1))
                 return false;
         }
-        *object = (object_t) { json, members, count };
+        *object = (object_t) { json, members, count, names_unique(members, count) };
         out->type = V_OBJECT;
         out->u.object = object;
         return true;

@@ -81,6 +81,7 @@ struct object_s {
     const cJSON *json;          /* its source: identity and printing */
     const member_t *members;    /* document order; the first of duplicates wins */
     size_t count;
+    bool unique;                /* known to have no duplicate names */
 };
 
 struct pair_s {
@@ -133,8 +134,30 @@ static inline const value_t *object_find(const object_t *object, name_key_t key,
 {
     for (size_t i = 0; i < object->count; i++) {
         const member_t *member = &object->members[i];
-        if (member->key == key && value_bytes_equal(member->name, name, length))
+        if (member->key == key && memcmp(member->name, name, length) == 0)
             return &member->value;
+    }
+    return NULL;
+}
+
+/* object_find, trying position *hint first and leaving the position found
+   there. Items of one kind mostly list their fields in the same order, so
+   a hint kept per path segment skips the scan; with duplicate names the
+   first must win, so such objects are scanned. */
+static inline const value_t *object_find_hinted(const object_t *object, name_key_t key, const char *name,
+                                                size_t length, uint32_t *hint)
+{
+    if (object->unique && *hint < object->count) {
+        const member_t *member = &object->members[*hint];
+        if (member->key == key && memcmp(member->name, name, length) == 0)
+            return &member->value;
+    }
+    for (size_t i = 0; i < object->count; i++) {
+        const member_t *member = &object->members[i];
+        if (member->key == key && memcmp(member->name, name, length) == 0) {
+            *hint = (uint32_t) i;
+            return &member->value;
+        }
     }
     return NULL;
 }
