@@ -50,6 +50,14 @@ static void put_string(cJSON *object, const char *key, const char *value)
     put(object, key, value ? cJSON_CreateString(value) : cJSON_CreateNull());
 }
 
+/* A value from the static name tables (statuses, severities, readiness):
+   referenced, not copied, as the keys are; the strings live as long as
+   the program, so the document may outlive everything else. */
+static void put_name(cJSON *object, const char *key, const char *name)
+{
+    put(object, key, name ? cJSON_CreateStringReference(name) : cJSON_CreateNull());
+}
+
 static void put_number(cJSON *object, const char *key, double value)
 {
     put(object, key, cJSON_CreateNumber(value));
@@ -103,7 +111,7 @@ cJSON *assessment_to_json(const assessment_t *self)
         if (any)
             cJSON_AddNumberToObject(by_clause, entry->clause->id, mean);
     }
-    put_string(root, "readiness", self->readiness);
+    put_name(root, "readiness", self->readiness);
     put_number(root, "major_nc", self->major_nc);
     put_number(root, "minor_nc", self->minor_nc);
     put_number(root, "observations", self->observations);
@@ -123,7 +131,7 @@ cJSON *assessment_to_json(const assessment_t *self)
             put_number(clause, "level", assessment_round2(r->level));
         else
             put(clause, "level", cJSON_CreateNull());
-        put_string(clause, "status", clause_status_names[r->status]);
+        put_name(clause, "status", clause_status_names[r->status]);
         put_number(clause, "weight", assessment_round2(entry->clause->weight));
     }
 
@@ -135,8 +143,8 @@ cJSON *assessment_to_json(const assessment_t *self)
         put_string(check, "id", r->check->id);
         put_string(check, "clause", catalog->eff[r->clause].clause->id);
         put_number(check, "level", r->check->level);
-        put_string(check, "severity", severity_names[r->check->severity]);
-        put_string(check, "status", check_status_names[r->status]);
+        put_name(check, "severity", severity_names[r->check->severity]);
+        put_name(check, "status", check_status_names[r->status]);
         put(check, "evidence", id_array(self, r->evidence_offset, r->evidence_count));
         put(check, "expired", id_array(self, r->expired_offset, r->expired_count));
         put_string(check, "message", r->message);
@@ -151,7 +159,7 @@ cJSON *assessment_to_json(const assessment_t *self)
         cJSON_AddItemToArray(findings, finding);
         put_string(finding, "clause", catalog->eff[r->clause].clause->id);
         put_string(finding, "check", r->check->id);
-        put_string(finding, "severity", severity_names[r->check->severity]);
+        put_name(finding, "severity", severity_names[r->check->severity]);
         put_string(finding, "text", r->check->text);
         put(finding, "evidence", id_array(self, r->evidence_offset, r->evidence_count));
     }

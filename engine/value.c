@@ -64,26 +64,6 @@ int32_t value_day(const value_t *v)
     return date_parse_iso(v->u.string.text, &day) ? day : DATE_NONE;
 }
 
-bool value_strict_equal(const value_t *a, const value_t *b)
-{
-    if (a->type != b->type)
-        return false;
-    switch (a->type) {
-    case V_NULL: return true;
-    case V_BOOL: return a->u.boolean == b->u.boolean;
-    case V_NUMBER: return a->u.number == b->u.number;
-    case V_STRING:
-        return a->u.string.length == b->u.string.length
-               && value_bytes_equal(a->u.string.text, b->u.string.text, a->u.string.length);
-    case V_ARRAY: return a->u.array.items == b->u.array.items && a->u.array.count == b->u.array.count;
-    case V_LIST: return a->u.list == b->u.list;
-    case V_OBJECT: return a->u.object == b->u.object;
-    case V_ITEM: return a->u.item == b->u.item;
-    case V_PAIR: return a->u.pair == b->u.pair;
-    }
-    return false;
-}
-
 static bool is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';

@@ -162,12 +162,33 @@ static inline const value_t *object_find_hinted(const object_t *object, name_key
     return NULL;
 }
 
+/* JSON Logic's "===": primitives by value, composites by identity.
+   Inline: "in" and coverage call it per element. */
+static inline bool value_strict_equal(const value_t *a, const value_t *b)
+{
+    if (a->type != b->type)
+        return false;
+    switch (a->type) {
+    case V_NULL: return true;
+    case V_BOOL: return a->u.boolean == b->u.boolean;
+    case V_NUMBER: return a->u.number == b->u.number;
+    case V_STRING:
+        return a->u.string.length == b->u.string.length
+               && value_bytes_equal(a->u.string.text, b->u.string.text, a->u.string.length);
+    case V_ARRAY: return a->u.array.items == b->u.array.items && a->u.array.count == b->u.array.count;
+    case V_LIST: return a->u.list == b->u.list;
+    case V_OBJECT: return a->u.object == b->u.object;
+    case V_ITEM: return a->u.item == b->u.item;
+    case V_PAIR: return a->u.pair == b->u.pair;
+    }
+    return false;
+}
+
 const char *value_type_name(const value_t *v);
 bool value_truthy(const value_t *v);
 /* Day number of a date string, DATE_NONE for anything else. */
 int32_t value_day(const value_t *v);
-/* JSON Logic's "===": primitives by value, composites by identity. */
-bool value_strict_equal(const value_t *a, const value_t *b);
+
 /* JavaScript's ToNumber for primitives; false for NaN and composites. */
 bool value_to_number(const value_t *v, double *n);
 /* A copy as cJSON, for tools and tests; caller owns it. */
