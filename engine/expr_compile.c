@@ -243,19 +243,33 @@ static bool is_string_in_var(const expr_t *node)
            || (var->args[1]->op == OP_ARRAY && var->args[1]->argc == 0);
 }
 
+/* {"==": [{"var": PATH}, STRING]} (or === , or the other way round), the
+   var without a default. */
+static bool is_string_equality(const expr_t *node)
+{
+    if (node->op != OP_EQ && node->op != OP_SEQ)
+        return false;
+    const expr_t *a = node->args[0], *b = node->args[1];
+    const expr_t *literal = a->op == OP_CONST ? a : b, *var = a->op == OP_CONST ? b : a;
+    return literal->op == OP_CONST && literal->constant.type == V_STRING && var->op == OP_VAR
+           && !var->dynamic && var->argc < 2;
+}
+
 const expr_t *expr_prefilter(const expr_t *predicate)
 {
-    if (predicate->op == OP_IN)
-        return is_string_in_var(predicate) ? predicate : NULL;
+    if (is_string_in_var(predicate) || is_string_equality(predicate))
+        return predicate;
     if (predicate->op != OP_AND)
         return NULL;
+    /* an "in" after equalities selects better (status == approved holds
+       for most items, the topic for few); else a leading string equality */
     for (size_t i = 0; i < predicate->argc; i++) {
         if (is_string_in_var(predicate->args[i]))
             return predicate->args[i];
         if (!is_safe_equality(predicate->args[i]))
-            return NULL;
+            break;
     }
-    return NULL;
+    return is_string_equality(predicate->args[0]) ? predicate->args[0] : NULL;
 }
 
 static expr_t *compile_const(const cJSON *json)

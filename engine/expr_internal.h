@@ -57,11 +57,14 @@ struct expr_s {
 };
 
 /* For {"evidence": [KIND, {"and": [C..., {"in": [STRING, {"var": PATH}]}, ...]}]}
-   where every C is an equality of literals and var reads: the "in".
-   Wherever it is false the predicate is false and nothing in it marks or
-   can fail (with nesting bounded, see eval_evidence), so the evaluator
-   rejects such items without evaluating the predicate. This is the shape
-   of most checks over big kinds (procedures by topic). NULL otherwise. */
+   where every C is an equality of literals and var reads: the "in"; else
+   for {"and": [{"==": [{"var": PATH}, STRING]}, ...]}: that equality (the
+   predicate may also be the "in" or the equality alone). Wherever it is
+   false the predicate is false, and nothing evaluated before it marks an
+   item or can fail (with nesting bounded, see eval_evidence), so the
+   evaluator rejects such items without evaluating the predicate. This is
+   the shape of most checks over big kinds (procedures by topic, KPI
+   reports by metric). NULL otherwise. */
 const expr_t *expr_prefilter(const expr_t *predicate);
 
 /* Splits `text` into `segment` of length `length` from `path` (a dot

@@ -568,11 +568,24 @@ bool eval_merge(eval_t *self, const expr_t *node, const value_t *data, value_t *
     return true;
 }
 
-/* Whether the prefilter "in" (expr_prefilter) is certainly false for
-   `item`: the needle is not in the haystack, which is null, a string or
-   an array. Anything else ("in" would fail) is left to the evaluator. */
+/* Whether the prefilter (expr_prefilter) is certainly false for `item`:
+   for an "in", the needle is not in the haystack, which is null, a string
+   or an array; for an equality, the field is null or another string.
+   Anything else (a conversion, or an "in" that would fail) is left to the
+   evaluator. */
+static bool prefilter_rejects_equality(eval_t *self, const expr_t *equality, const value_t *item)
+{
+    const expr_t *a = equality->args[0], *b = equality->args[1];
+    const expr_t *literal = a->op == OP_CONST ? a : b, *var = a->op == OP_CONST ? b : a;
+    value_t v = lookup_path(self, item, &var->path);
+    /* null equals only null; two strings are equal only byte for byte */
+    return v.type == V_NULL || (v.type == V_STRING && !value_strict_equal(&v, &literal->constant));
+}
+
 static bool prefilter_rejects(eval_t *self, const expr_t *in, const value_t *item)
 {
+    if (in->op != OP_IN)
+        return prefilter_rejects_equality(self, in, item);
     const value_t *needle = &in->args[0]->constant;
     const expr_t *var = in->args[1];
     value_t haystack = lookup_path(self, item, &var->path);
