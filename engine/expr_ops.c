@@ -158,6 +158,32 @@ static inline bool operand(eval_t *self, const expr_t *node, const value_t *data
     return eval(self, node, data, out);
 }
 
+/* The predicates of evidence, some, all and none: and/or of comparisons
+   and "in" for the most part, called here without eval's dispatch (the
+   depth guard is for nesting, which a compiled tree bounds). */
+static bool predicate(eval_t *self, const expr_t *node, const value_t *data, value_t *out)
+{
+    switch (node->op) {
+    case OP_AND:
+    case OP_OR:
+        return eval_logic(self, node, data, out) && !self->failed;
+    case OP_EQ:
+    case OP_NE:
+    case OP_SEQ:
+    case OP_SNE:
+        return eval_equal(self, node, data, out) && !self->failed;
+    case OP_IN:
+        return eval_in(self, node, data, out) && !self->failed;
+    case OP_LT:
+    case OP_LE:
+    case OP_GT:
+    case OP_GE:
+        return eval_compare(self, node, data, out) && !self->failed;
+    default:
+        return operand(self, node, data, out);
+    }
+}
+
 /* JavaScript-like string conversion for loose equality and "in": arrays
    join their elements with commas. NULL on error. */
 static const char *to_string(eval_t *self, const expr_t *node, const value_t *v, int depth)
@@ -457,7 +483,7 @@ bool eval_iterate(eval_t *self, const expr_t *node, const value_t *data, value_t
             mark(self, &items[i], MARK_JUDGED);
     for (size_t i = 0; i < count; i++) {
         value_t r;
-        if (!operand(self, node->args[1], &items[i], &r))
+        if (!predicate(self, node->args[1], &items[i], &r))
             return false;
         bool t = value_truthy(&r);
         switch (node->op) {
@@ -642,7 +668,7 @@ bool eval_evidence(eval_t *self, const expr_t *node, const value_t *data, value_
         }
         if (node->argc == 2) {
             value_t r;
-            if (!operand(self, node->args[1], &v, &r))
+            if (!predicate(self, node->args[1], &v, &r))
                 return false;
             if (!value_truthy(&r)) {
                 mark(self, &v, MARK_REJECTED);
@@ -794,7 +820,7 @@ bool eval_logic(eval_t *self, const expr_t *node, const value_t *data, value_t *
 {
     bool stop_when = node->op == OP_OR;
     for (size_t i = 0; i < node->argc; i++) {
-        if (!operand(self, node->args[i], data, out))
+        if (!predicate(self, node->args[i], data, out))
             return false;
         if (value_truthy(out) == stop_when)
             break;
