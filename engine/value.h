@@ -116,15 +116,29 @@ static inline bool value_is_array(const value_t *v)
 }
 
 /* memcmp(a, b, length) == 0 for the short texts rules compare (names,
-   codes, statuses), without a call. */
+   codes, statuses) without a call or a loop: two overlapping loads of a
+   fixed size cover every length from 4 to 16. */
 static inline bool value_bytes_equal(const char *a, const char *b, size_t length)
 {
-    if (length > 24)
-        return memcmp(a, b, length) == 0;
-    for (size_t i = 0; i < length; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
+    uint64_t x8, y8, z8, w8;
+    uint32_t x4, y4, z4, w4;
+    if (length >= 8 && length <= 16) {
+        memcpy(&x8, a, 8), memcpy(&y8, b, 8);
+        memcpy(&z8, a + length - 8, 8), memcpy(&w8, b + length - 8, 8);
+        return x8 == y8 && z8 == w8;
+    }
+    if (length >= 4 && length < 8) {
+        memcpy(&x4, a, 4), memcpy(&y4, b, 4);
+        memcpy(&z4, a + length - 4, 4), memcpy(&w4, b + length - 4, 4);
+        return x4 == y4 && z4 == w4;
+    }
+    if (length < 4) {
+        for (size_t i = 0; i < length; i++)
+            if (a[i] != b[i])
+                return false;
+        return true;
+    }
+    return memcmp(a, b, length) == 0;
 }
 
 /* The member named `name` (`key` from value_name_key), or NULL. The key
@@ -134,7 +148,7 @@ static inline const value_t *object_find(const object_t *object, name_key_t key,
 {
     for (size_t i = 0; i < object->count; i++) {
         const member_t *member = &object->members[i];
-        if (member->key == key && memcmp(member->name, name, length) == 0)
+        if (member->key == key && value_bytes_equal(member->name, name, length))
             return &member->value;
     }
     return NULL;
@@ -149,12 +163,12 @@ static inline const value_t *object_find_hinted(const object_t *object, name_key
 {
     if (object->unique && *hint < object->count) {
         const member_t *member = &object->members[*hint];
-        if (member->key == key && memcmp(member->name, name, length) == 0)
+        if (member->key == key && value_bytes_equal(member->name, name, length))
             return &member->value;
     }
     for (size_t i = 0; i < object->count; i++) {
         const member_t *member = &object->members[i];
-        if (member->key == key && memcmp(member->name, name, length) == 0) {
+        if (member->key == key && value_bytes_equal(member->name, name, length)) {
             *hint = (uint32_t) i;
             return &member->value;
         }

@@ -109,6 +109,23 @@ static void test_duplicate_names(void **state)
     value_pool_destroy(&pool);
 }
 
+/* Every length, a difference at every position: the overlapping loads
+   must see each byte. */
+static void test_bytes_equal(void **state)
+{
+    char a[48], b[48];
+    for (size_t length = 0; length <= 40; length++) {
+        for (size_t i = 0; i < length; i++)
+            a[i] = b[i] = (char) ('a' + i % 26);
+        assert_true(value_bytes_equal(a, b, length));
+        for (size_t at = 0; at < length; at++) {
+            b[at] = 'Z';
+            assert_false(value_bytes_equal(a, b, length));
+            b[at] = a[at];
+        }
+    }
+}
+
 /* Many kinds, interleaved: every kind's items in bundle order. */
 static void test_kind_index(void **state)
 {
@@ -256,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_convert_scalars),
         cmocka_unit_test(test_convert_composites),
         cmocka_unit_test(test_duplicate_names),
+        cmocka_unit_test(test_bytes_equal),
         cmocka_unit_test(test_kind_index),
         cmocka_unit_test(test_prefilter_shapes),
         cmocka_unit_test(test_prefilter_results),
