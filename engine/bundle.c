@@ -3,8 +3,10 @@
     Bundles come from outside (schedulers, scripts, other teams), so the
     text is checked before cJSON sees it (size, encoding, NUL, nesting; see
     jsontext.c), and every problem is reported with the origin and a JSON
-    Pointer. Dates are parsed once here into day numbers and the evidence is
-    indexed by kind, so evaluation never scans or re-parses the raw array.
+    Pointer. Dates are parsed once here into day numbers, the unit and the
+    items are converted into the evaluator's values (value.h), and the
+    evidence is indexed by kind in a hash table keyed like member names, so
+    evaluation never reads cJSON, scans or re-parses the raw array.
 */
 #include "date.h"
 #include "internal.h"
