@@ -3,8 +3,10 @@
     Bundles come from outside (schedulers, scripts, other teams), so the
     text is checked before cJSON sees it (size, encoding, NUL, nesting; see
     jsontext.c), and every problem is reported with the origin and a JSON
-    Pointer. Dates are parsed once here into day numbers and the evidence is
-    indexed by kind, so evaluation never scans or re-parses the raw array.
+    Pointer. Dates are parsed once here into day numbers, the unit and the
+    items are converted into the evaluator's values (value.h), and the
+    evidence is indexed by kind in a hash table keyed like member names, so
+    evaluation never reads cJSON, scans or re-parses the raw array.
 */
 #include "date.h"
 #include "internal.h"
@@ -82,7 +84,7 @@ static void load_unit(loader_t *self, bundle_t *bundle, const cJSON *root)
         jptr_pop(&self->where, at);
         return;
     }
-    bundle->unit = unit;
+    bundle->unit_json = unit;
     const char *id = member_string(self, unit, "id", true);
     if (id && !valid_unit_id(id)) {
         size_t at_id = jptr_push_key(&self->where, "id");
@@ -234,89 +236,94 @@ static void load_evidence(loader_t *self, bundle_t *bundle, const cJSON *root,
     jptr_pop(&self->where, at);
 }
 
-static size_t member_count(const cJSON *object)
+static size_t kind_slot(const bundle_t *bundle, name_key_t key, const char *kind, size_t length)
 {
-    size_t n = 0;
-    for (const cJSON *member = object ? object->child : NULL; member; member = member->next)
-        n++;
-    return n;
+    size_t slot = (size_t) (key >> 32) & bundle->kind_mask;
+    while (bundle->kinds[slot].kind
+           && (bundle->kinds[slot].key != key || memcmp(bundle->kinds[slot].kind, kind, length) != 0))
+        slot = (slot + 1) & bundle->kind_mask;
+    return slot;
 }
 
-static item_field_t *fill_table(field_table_t *table, const cJSON *object, item_field_t *field)
+/* Items grouped by kind (bundle order within a kind): count per kind,
+   then place each item after the ones of its kind before it. */
+static int build_kind_index(bundle_t *bundle)
 {
-    table->json = object;
-    table->fields = field;
-    for (const cJSON *member = object ? object->child : NULL; member; member = member->next) {
-        size_t length = strlen(member->string);
-        *field++ = (item_field_t) { engine_hash(member->string, length), (uint32_t) length, member, NULL };
+    size_t count = bundle->item_count, size = 16;
+    while (size < 2 * count)
+        size *= 2;
+    bundle->kind_mask = size - 1;
+    bundle->kinds = calloc(size, sizeof *bundle->kinds);
+    bundle->by_kind = calloc(count ? count : 1, sizeof *bundle->by_kind);
+    size_t *slots = calloc(count ? count : 1, sizeof *slots);
+    if (!bundle->kinds || !bundle->by_kind || !slots) {
+        free(slots);
+        return -1;
     }
-    table->count = (size_t) (field - table->fields);
-    return field;
+    for (size_t i = 0; i < count; i++) {
+        const char *kind = bundle->items[i].kind;
+        size_t length = strlen(kind);
+        name_key_t key = value_name_key(kind, length);
+        size_t slot = kind_slot(bundle, key, kind, length);
+        if (!bundle->kinds[slot].kind) {
+            bundle->kinds[slot] = (kind_slot_t) { kind, key, 0, 0 };
+            bundle->kind_count++;
+        }
+        bundle->kinds[slot].count++;
+        slots[i] = slot;
+    }
+    size_t first = 0;
+    for (size_t slot = 0; slot < size; slot++) {
+        bundle->kinds[slot].first = first;
+        first += bundle->kinds[slot].count;
+        bundle->kinds[slot].count = 0;
+    }
+    for (size_t i = 0; i < count; i++) {
+        kind_slot_t *entry = &bundle->kinds[slots[i]];
+        bundle->by_kind[entry->first + entry->count++] = i;
+    }
+    free(slots);
+    return 0;
 }
 
-/* Items grouped by kind (bundle order within a kind), and the field
-   tables of the items, the unit and its attributes, for evaluation. */
+/* The unit and the items as values (value.h), and the kind index. */
 static int build_index(bundle_t *bundle)
 {
-    size_t count = bundle->item_count;
-    const cJSON *attributes = cJSON_GetObjectItemCaseSensitive(bundle->unit, "attributes");
-    if (!cJSON_IsObject(attributes))
-        attributes = NULL;
-    size_t fields = member_count(bundle->unit) + member_count(attributes);
-    for (size_t i = 0; i < count; i++)
-        fields += member_count(bundle->items[i].json);
-    bundle->field_pool = calloc(fields ? fields : 1, sizeof *bundle->field_pool);
-    if (!bundle->field_pool)
+    bundle->pool = value_pool_new();
+    if (!bundle->pool || !value_pool_convert(bundle->pool, bundle->unit_json, &bundle->unit))
         return -1;
-    item_field_t *field = fill_table(&bundle->unit_table, bundle->unit, bundle->field_pool);
-    field = fill_table(&bundle->attributes_table, attributes, field);
-    for (size_t i = 0; i < bundle->unit_table.count; i++)
-        if (attributes && bundle->unit_table.fields[i].json == attributes)
-            ((item_field_t *) bundle->unit_table.fields)[i].table = &bundle->attributes_table;
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < bundle->item_count; i++) {
         item_t *item = &bundle->items[i];
-        field = fill_table(&item->table, item->json, field);
-        item->nested = cJSON_GetObjectItemCaseSensitive(item->json, "fields");
-        if (!cJSON_IsObject(item->nested))
-            item->nested = NULL;
+        value_t converted;
+        if (!value_pool_convert(bundle->pool, item->json, &converted))
+            return -1;
+        item->object = converted.u.object;
+        const value_t *nested = object_find(item->object, value_name_key("fields", 6), "fields", 6);
+        item->nested = nested && nested->type == V_OBJECT ? nested->u.object : NULL;
     }
-    sort_entry_t *entries = calloc(count ? count : 1, sizeof *entries);
-    bundle->by_kind = calloc(count ? count : 1, sizeof *bundle->by_kind);
-    bundle->kinds = calloc(count ? count : 1, sizeof *bundle->kinds);
-    if (!entries || !bundle->by_kind || !bundle->kinds) {
-        free(entries);
-        return -1;
-    }
-    for (size_t i = 0; i < count; i++)
-        entries[i] = (sort_entry_t) { bundle->items[i].kind, i };
-    qsort(entries, count, sizeof *entries, compare_entries);
-    for (size_t i = 0; i < count; i++) {
-        bundle->by_kind[i] = entries[i].index;
-        if (i == 0 || strcmp(entries[i].key, entries[i - 1].key) != 0)
-            bundle->kinds[bundle->kind_count++] = (kind_slot_t) { entries[i].key, i, 0 };
-        bundle->kinds[bundle->kind_count - 1].count++;
-    }
-    free(entries);
-    return 0;
+    return build_kind_index(bundle);
 }
 
-size_t bundle_kind_items(const bundle_t *self, const char *kind, const size_t **indices)
+size_t bundle_kind_items(const bundle_t *self, name_key_t key, const char *kind, size_t length,
+                         const size_t **indices)
 {
-    size_t lo = 0, hi = self->kind_count;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(self->kinds[mid].kind, kind);
-        if (c == 0) {
-            *indices = self->by_kind + self->kinds[mid].first;
-            return self->kinds[mid].count;
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *indices = NULL;
-    return 0;
+    const kind_slot_t *entry = &self->kinds[kind_slot(self, key, kind, length)];
+    *indices = self->by_kind + entry->first;
+    return entry->kind ? entry->count : 0;
+}
+
+/* Whether any number in the tree is out of range: a cheap walk, so the
+   walk that builds JSON Pointers runs only for a bundle with one. */
+static bool any_nonfinite(const cJSON *json, int depth)
+{
+    if (depth > 1100)
+        return false;
+    if (cJSON_IsNumber(json) && !isfinite(json->valuedouble))
+        return true;
+    for (const cJSON *child = json->child; child; child = child->next)
+        if (any_nonfinite(child, depth + 1))
+            return true;
+    return false;
 }
 
 bundle_t *bundle_parse(const char *origin, const char *text, size_t length,
@@ -366,7 +373,8 @@ bundle_t *bundle_parse(const char *origin, const char *text, size_t length,
                 memcpy(bundle->as_of, as_of, 11);
         }
         load_evidence(&loader, bundle, root, catalogs);
-        check_numbers(&loader, root, 0);
+        if (any_nonfinite(root, 0))
+            check_numbers(&loader, root, 0);
         static const char *const bundle_keys[] = { "assay", "unit", "as_of", "evidence", NULL };
         jreader_warn_unknown(&loader, root, bundle_keys, NULL, "it is ignored");
     }
@@ -394,7 +402,7 @@ void bundle_destroy(bundle_t **self_p)
     bundle_t *self = *self_p;
     cJSON_Delete(self->root);
     free(self->items);
-    free(self->field_pool);
+    value_pool_destroy(&self->pool);
     free(self->by_kind);
     free(self->kinds);
     diag_list_destroy(&self->warnings);

@@ -8,6 +8,9 @@
     yields an error status and a message, never a crash and never a pass.
     Values produced while evaluating one check live in an arena that is
     reset before the next, so evaluation does almost no malloc.
+
+    expr_compile.c compiles, expr_eval.c holds the context and dispatch,
+    expr_ops.c the operators; value.h is what they compute with.
 */
 #ifndef ASSAY_EXPR_H_INCLUDED
 #define ASSAY_EXPR_H_INCLUDED

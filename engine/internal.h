@@ -13,6 +13,7 @@
 
 #include "engine.h"
 #include "expr.h"
+#include "value.h"
 
 #include <stdint.h>
 
@@ -106,24 +107,6 @@ const char *catalog_set_kind_type(const catalog_set_t *self, const char *kind);
 /* Index of clause `id` in the effective list, or -1. */
 long catalog_find_clause(const catalog_t *self, const char *id);
 
-/* An object's top-level fields with hashed names, built when a bundle is
-   parsed, so that rules reading item fields and unit attributes compare
-   integers, not strings. */
-typedef struct field_table_s field_table_t;
-
-typedef struct {
-    uint32_t hash;
-    uint32_t length;
-    const cJSON *json;
-    const field_table_t *table; /* the member's own table, if it has one */
-} item_field_t;
-
-struct field_table_s {
-    const cJSON *json;
-    const item_field_t *fields;
-    size_t count;
-};
-
 /* FNV-1a: field names are short, this is cheap and well spread. */
 static inline uint32_t engine_hash(const char *text, size_t length)
 {
@@ -133,10 +116,12 @@ static inline uint32_t engine_hash(const char *text, size_t length)
     return hash;
 }
 
-typedef struct {
+/* An evidence item: its fields converted once at parse (value.h), so rules
+   read them without cJSON. */
+typedef struct item_s {
     const cJSON *json;
-    field_table_t table;
-    const cJSON *nested;        /* the item's "fields" object, if any */
+    const object_t *object;     /* its fields */
+    const object_t *nested;     /* its "fields" object, if any */
     const char *id;
     const char *kind;
     const char *type;
@@ -146,17 +131,21 @@ typedef struct {
     size_t index;               /* position in the bundle's evidence array */
 } item_t;
 
+/* One kind's items in the bundle's kind index: an open-addressing table
+   keyed like member names (value_name_key), so that the evidence and
+   coverage operators find their kind with integer compares. */
 typedef struct {
-    const char *kind;
+    const char *kind;           /* NULL: empty slot */
+    name_key_t key;
     size_t first;               /* into bundle->by_kind */
     size_t count;
 } kind_slot_t;
 
 struct _bundle_t {
     cJSON *root;
-    const cJSON *unit;
-    field_table_t unit_table;
-    field_table_t attributes_table;
+    value_pool_t *pool;         /* the converted unit and items */
+    value_t unit;               /* V_OBJECT */
+    const cJSON *unit_json;
     const char *unit_id;
     const char *unit_name;
     const char *org;
@@ -164,14 +153,16 @@ struct _bundle_t {
     int32_t as_of_day;
     item_t *items;
     size_t item_count;
-    item_field_t *field_pool;   /* every item's fields, see item_t */
     size_t *by_kind;            /* item indices grouped by kind, bundle order within */
-    kind_slot_t *kinds;         /* sorted by kind */
+    kind_slot_t *kinds;         /* kind_mask + 1 slots */
+    size_t kind_mask;
     size_t kind_count;
     diag_list_t *warnings;
 };
 
-/* The items of one kind, in bundle order (expired ones included). */
-size_t bundle_kind_items(const bundle_t *self, const char *kind, const size_t **indices);
+/* The items of one kind, in bundle order (expired ones included); `key`
+   is value_name_key(kind). */
+size_t bundle_kind_items(const bundle_t *self, name_key_t key, const char *kind, size_t length,
+                         const size_t **indices);
 
 #endif

@@ -87,6 +87,14 @@ static void put_string(cJSON *object, const char *key, const char *value)
     put(object, key, value ? cJSON_CreateString(value) : cJSON_CreateNull());
 }
 
+/* A value from the static name tables (statuses, severities, readiness):
+   referenced, not copied, as the keys are; the strings live as long as
+   the program, so the document may outlive everything else. */
+static void put_name(cJSON *object, const char *key, const char *name)
+{
+    put(object, key, name ? cJSON_CreateStringReference(name) : cJSON_CreateNull());
+}
+
 static void put_number(cJSON *object, const char *key, double value)
 {
     put(object, key, cJSON_CreateNumber(value));
@@ -130,7 +138,7 @@ cJSON *assessment_to_json(const assessment_t *self)
     put_number(root, "maturity", assessment_round2(self->maturity));
 
     put(root, "maturity_by_clause", assessment_maturity_by_clause_json(self));
-    put_string(root, "readiness", self->readiness);
+    put_name(root, "readiness", self->readiness);
     put_number(root, "major_nc", self->major_nc);
     put_number(root, "minor_nc", self->minor_nc);
     put_number(root, "observations", self->observations);
@@ -150,7 +158,7 @@ cJSON *assessment_to_json(const assessment_t *self)
             put_number(clause, "level", assessment_round2(r->level));
         else
             put(clause, "level", cJSON_CreateNull());
-        put_string(clause, "status", clause_status_names[r->status]);
+        put_name(clause, "status", clause_status_names[r->status]);
         put_number(clause, "weight", assessment_round2(entry->clause->weight));
     }
 
@@ -162,8 +170,8 @@ cJSON *assessment_to_json(const assessment_t *self)
         put_string(check, "id", r->check->id);
         put_string(check, "clause", catalog->eff[r->clause].clause->id);
         put_number(check, "level", r->check->level);
-        put_string(check, "severity", severity_names[r->check->severity]);
-        put_string(check, "status", check_status_names[r->status]);
+        put_name(check, "severity", severity_names[r->check->severity]);
+        put_name(check, "status", check_status_names[r->status]);
         put(check, "evidence", id_array(self, r->evidence_offset, r->evidence_count));
         put(check, "expired", id_array(self, r->expired_offset, r->expired_count));
         put_string(check, "message", r->message);
@@ -178,7 +186,7 @@ cJSON *assessment_to_json(const assessment_t *self)
         cJSON_AddItemToArray(findings, finding);
         put_string(finding, "clause", catalog->eff[r->clause].clause->id);
         put_string(finding, "check", r->check->id);
-        put_string(finding, "severity", severity_names[r->check->severity]);
+        put_name(finding, "severity", severity_names[r->check->severity]);
         put_string(finding, "text", r->check->text);
         put(finding, "evidence", id_array(self, r->evidence_offset, r->evidence_count));
     }
