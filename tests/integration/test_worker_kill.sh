@@ -4,12 +4,15 @@
 # stored exactly once. Several kills, restarting the worker each time.
 source "$(dirname "$0")/lib.sh"
 cd "$ASSAY_SOURCE_DIR"
-UNITS=${ASSAY_TEST_UNITS:-2000}
+UNITS=${ASSAY_TEST_UNITS:-3000}
 KILLS=${ASSAY_TEST_KILLS:-10}
 
 stack_start 2
-examples/generate --units "$UNITS" --seed 11 --out "$WORK/units"
-assay submit "$WORK/units" --standard iso13485-2016 --batch kill >/dev/null
+# Units with evidence for all five standards, assessed against all five:
+# enough work that the batch outlasts ten kill-and-restart rounds (a batch
+# of one standard now finishes before the second kill).
+examples/generate --units "$UNITS" --seed 11 --standards all --out "$WORK/units"
+assay submit "$WORK/units" --standard all --batch kill >/dev/null
 
 done_count() { sql "SELECT count(*) FROM jobs WHERE state = 'done'"; }
 for ((k = 1; k <= KILLS; k++)); do
