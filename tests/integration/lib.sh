@@ -119,10 +119,12 @@ assert_exactly_once() {
 # pid_of NAME: the pid of a stack process (broker, worker-K).
 pid_of() { cat "$ASSAY_STACK_DIR/run/$1.pid"; }
 
-# generate_units N SEED: N synthetic units into $WORK/units-SEED; prints the folder.
+# generate_units N SEED [STANDARDS]: N synthetic units (evidence for STANDARDS,
+# default iso13485-2016) into $WORK/units-SEED; prints the folder.
 generate_units() {
   local dir="$WORK/units-$2"
-  "$ASSAY_SOURCE_DIR/examples/generate" --units "$1" --seed "$2" --out "$dir" >&2
+  "$ASSAY_SOURCE_DIR/examples/generate" --units "$1" --seed "$2" --standards "${3:-iso13485-2016}" \
+    --out "$dir" >&2
   echo "$dir"
 }
 

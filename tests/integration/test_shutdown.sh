@@ -7,8 +7,10 @@ source "$(dirname "$0")/lib.sh"
 UNITS=${ASSAY_TEST_UNITS:-2000}
 
 stack_start 2
-units=$(generate_units "$UNITS" 81)
-assay submit "$units" --standard iso13485-2016 --batch calm >/dev/null
+# All five standards: a batch long enough to interrupt twice, stop a
+# worker and then the broker in its course.
+units=$(generate_units "$UNITS" 81 all)
+assay submit "$units" --standard all --batch calm >/dev/null
 
 # While the batch is young: an interrupted wait leaves it running.
 for signal in INT TERM; do
