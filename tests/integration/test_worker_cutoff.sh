@@ -7,8 +7,9 @@ source "$(dirname "$0")/lib.sh"
 UNITS=${ASSAY_TEST_UNITS:-2000}
 
 stack_start 2
-units=$(generate_units "$UNITS" 41)
-assay submit "$units" --standard iso13485-2016 --batch cut >/dev/null
+# All five standards: worker-1 must still hold leases when it is stopped.
+units=$(generate_units "$UNITS" 41 all)
+assay submit "$units" --standard all --batch cut >/dev/null
 wait_done cut $((UNITS / 4))
 victim=$(pid_of worker-1)
 log "SIGSTOP worker-1 (pid $victim) at $(jobs_in cut done) done"
