@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # A big intake does not stall the broker (issue 8): while six large bundles
 # (ASSAY_TEST_BIG_MIB each, default 6 MiB, thousands of evidence items)
-# are checked and stored, another client's `assay stats` keeps answering
-# within ASSAY_TEST_STATS_BOUND_MS (default 1000 ms; the goal on an idle
-# machine is 200 ms), and no worker is declared lost. Then a batch sent in
+# are checked and stored, the broker's loop never stalls for more than
+# ASSAY_TEST_TURN_BOUND_MS (default 1000 ms: its longest turn, from stats),
+# another client's `assay stats` keeps answering within
+# ASSAY_TEST_STATS_BOUND_MS (default 3000 ms: that figure also counts the
+# client process waiting for a core on a busy 2-core machine; before this
+# work it was 4.5 to 7 s, and the goal on an idle machine, measured by
+# bench/intake, is 200 ms), and no worker is declared lost. Then a batch sent in
 # one go is committed in few transactions (the broker's intake_transactions
 # counter), not one per submission, and every job is accepted once.
 source "$(dirname "$0")/lib.sh"
 BIG_MIB=${ASSAY_TEST_BIG_MIB:-6}
-BOUND_MS=${ASSAY_TEST_STATS_BOUND_MS:-1000}
+BOUND_MS=${ASSAY_TEST_STATS_BOUND_MS:-3000}
+TURN_BOUND_MS=${ASSAY_TEST_TURN_BOUND_MS:-1000}
 UNITS=${ASSAY_TEST_UNITS:-400}
 STANDARD=iso13485-2016
 
@@ -68,6 +73,9 @@ assert_eq "$rc" 0 "exit code of the big submission ($(tail -n 2 "$WORK/big.err")
 log "stats answered $asked times during the intake; slowest $worst ms (bound $BOUND_MS ms)"
 ((asked >= 1)) || fail "the intake ended before stats was asked once"
 ((worst <= BOUND_MS)) || fail "stats took $worst ms during the intake, over $BOUND_MS ms"
+turn=$(broker_stat "['broker']['longest_turn_ms']")
+log "the broker's longest loop turn: $turn ms (bound $TURN_BOUND_MS ms)"
+((${turn%.*} <= TURN_BOUND_MS)) || fail "the broker's loop stalled for $turn ms, over $TURN_BOUND_MS ms"
 assert_eq "$(jobs_in big)" 6 "jobs of the big batch"
 
 log "a batch of $UNITS in one go"
