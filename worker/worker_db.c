@@ -23,9 +23,12 @@ worker_db_t *worker_db_new(const char *conninfo, const char *worker_name,
         return NULL;
     /* A worker stopped in the middle of a commit (SIGSTOP, a partition)
        must not hold its job rows locked for ever: the server ends such a
-       transaction after 5 s idle, and the broker can requeue those jobs. */
+       transaction after 5 s idle, and the broker can requeue those jobs.
+       Generic plans: a custom plan of the store statement would fold a
+       group's arrays (hundreds of KB) into plan constants at every call. */
     self->session = pg_session_new(conninfo,
-                                   "-c idle_in_transaction_session_timeout=5000 -c lock_timeout=5000",
+                                   "-c idle_in_transaction_session_timeout=5000 -c lock_timeout=5000 "
+                                   "-c plan_cache_mode=force_generic_plan",
                                    "assay-worker");
     self->worker_name = strdup(worker_name);
     self->catalogs = catalogs;
