@@ -1,7 +1,8 @@
 /*  bench_engine.c - assay-bench-engine: how long the engine takes per
     unit, on one core, for the three stages every assessment pays:
-    bundle_parse (parse, validate, index), engine_assess (every selected
-    standard on one parsed bundle) and assessment_to_json plus printing.
+    bundle_parse (parse, validate, index), engine_session_assess (every
+    selected standard on one parsed bundle, through one session) and
+    assessment_to_json plus printing.
 
     Units are read into memory first so that file I/O is not measured.
     Stages are timed in this thread's CPU time, not wall time: on a shared
@@ -167,9 +168,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "assay-bench-engine: %s does not parse\n", units[u].path);
                 return 1;
             }
+            /* evaluate: every selected standard through one session, as
+               a worker and assay check do */
             assessment_t *results[16];
+            engine_session_t *session = engine_session_new(bundle);
             for (size_t c = 0; c < catalog_count && c < 16; c++)
-                results[c] = engine_assess(catalogs[c], bundle);
+                results[c] = engine_session_assess(session, catalogs[c]);
+            engine_session_destroy(&session);
             double t2 = now_ms();
             assess[p] += t2 - t1;
             for (size_t c = 0; c < catalog_count && c < 16; c++) {
