@@ -44,6 +44,7 @@ struct _engine_session_t {
     size_t pool_count;
     size_t pool_capacity;
     check_outcome_t outcome;    /* what session_check last returned */
+    bool unshared;              /* key by the check itself, not by its rule (tests) */
     size_t evaluated;
     size_t reused;
 };
@@ -90,6 +91,11 @@ void engine_session_counts(const engine_session_t *self, size_t *evaluated, size
         *evaluated = self->evaluated;
     if (reused)
         *reused = self->reused;
+}
+
+void session_share_rules(engine_session_t *self, bool share)
+{
+    self->unshared = !share;
 }
 
 const bundle_t *session_bundle(const engine_session_t *self)
@@ -210,7 +216,9 @@ static const check_outcome_t *outcome_of(engine_session_t *self, const entry_t *
    that a later use by an assessed catalog finds it. */
 const check_outcome_t *session_check(engine_session_t *self, const check_t *check)
 {
-    entry_t *found = find(self, check, ENTRY_CHECK);
+    /* checks with the same rule share one outcome (catalog_share.c) */
+    const check_t *key = check->shared && !self->unshared ? check->shared : check;
+    entry_t *found = find(self, key, ENTRY_CHECK);
     if (found) {
         self->reused++;
         return outcome_of(self, found);
@@ -218,7 +226,7 @@ const check_outcome_t *session_check(engine_session_t *self, const check_t *chec
     if (!self->eval || !reserve(self))
         return NULL;
     eval_t *eval = self->eval;
-    entry_t entry = { .key = check, .kind = ENTRY_CHECK };
+    entry_t entry = { .key = key, .kind = ENTRY_CHECK };
     int r = 1;
     if (check->applies_if) {
         eval_begin(eval, false);

@@ -11,7 +11,8 @@
     recording evidence marks never changes a verdict. So the session keeps
     it, keyed by the check_t (or, for a clause's applies_if, by the
     expression): the first evaluation records the explanation too, and
-    every later use copies it. Clause applicability stays per catalog
+    every later use copies it. Checks of different catalogs with the same
+    rule (applies_if and expr JSON) share that key (catalog_share.c). Clause applicability stays per catalog
     (assess.c): an extending catalog may override a clause's applies_if,
     which then is another expression.
 */
@@ -40,6 +41,11 @@ const check_outcome_t *session_check(engine_session_t *self, const check_t *chec
    *error (owned by the session, valid until the next call); *oom when
    memory ran out. */
 int session_test(engine_session_t *self, const expr_t *expr, const char **error, bool *oom);
+
+/* Whether checks with the same rule share an outcome (check_t.shared;
+   on by default). Off, each check_t is evaluated once: what tests compare
+   the sharing with. */
+void session_share_rules(engine_session_t *self, bool share);
 
 /* The session's bundle. */
 const bundle_t *session_bundle(const engine_session_t *self);
