@@ -4,6 +4,7 @@
     mappings, extends, determinism, evaluation sessions, and a speed check.
 */
 #include "engine_test.h"
+#include "session.h"
 
 #include <time.h>
 
@@ -565,6 +566,39 @@ static void test_session_shares_checks(void **state)
     engine_session_destroy(&session);
     bundle_destroy(&bundle);
     catalog_set_destroy(&set);
+
+    /* checks with the same rule (applies_if and expr), in one catalog or
+       two, are evaluated once; unshared, once each; the same documents */
+    const char *rule = "{\"some\": [{\"evidence\": \"doc\"}, {\"==\": [{\"var\": \"status\"}, \"approved\"]}]}";
+    char *first = malloc(4096), *second = malloc(4096);
+    snprintf(first, 4096, "%s\"clauses\": [%s, %s]}", CATALOG_HEAD("dup-1", KINDS),
+             CLAUSE("1", "null", 1, CHECK("1/a", 1, "major", "%s")),
+             CLAUSE("2", "null", 1, CHECK("2/a", 2, "minor", "%s") "," CHECK("2/b", 1, "major", "true")));
+    snprintf(second, 4096, first, rule, rule);
+    snprintf(first, 4096, "%s\"clauses\": [%s]}", CATALOG_HEAD("dup-2", KINDS),
+             CLAUSE("9", "null", 1, CHECK("9/a", 3, "minor", "%s")));
+    char *third = malloc(4096);
+    snprintf(third, 4096, first, rule);
+    set = make_set(second, third, NULL);
+    bundle = make_bundle(default_bundle, set);
+    session = engine_session_new(bundle);
+    assert_session_matches(session, set, "dup-1", bundle);     /* 1/a (and 2/a), 2/b */
+    assert_counts(session, 2, 1);
+    assert_session_matches(session, set, "dup-2", bundle);     /* 9/a is 1/a's rule */
+    assert_counts(session, 2, 2);
+    engine_session_destroy(&session);
+    session = engine_session_new(bundle);
+    session_share_rules(session, false);
+    assert_session_matches(session, set, "dup-1", bundle);
+    assert_counts(session, 3, 0);
+    assert_session_matches(session, set, "dup-2", bundle);
+    assert_counts(session, 4, 0);
+    engine_session_destroy(&session);
+    bundle_destroy(&bundle);
+    catalog_set_destroy(&set);
+    free(first);
+    free(second);
+    free(third);
 }
 
 /* ~100 clauses, ~50 items, 200 rounds: a smoke run of the evaluator at
