@@ -132,9 +132,12 @@ assessment_t *engine_assess(const catalog_t *catalog, const bundle_t *bundle);
    extends another inherits its checks; maps_to evaluates another
    catalog's clauses), and what a check gives on a bundle does not depend
    on the catalog, so a session evaluates each check once and the
-   catalogs assessed through it share the outcome. Results are
-   byte-identical to engine_assess. The bundle must outlive the session
-   and not change meanwhile; a session is used by one thread at a time. */
+   catalogs assessed through it share the outcome (so do checks of
+   different catalogs with the same rule). Results are byte-identical to
+   engine_assess. The bundle, and the catalog sets of the catalogs
+   assessed (outcomes are keyed by their checks), must outlive the
+   session and not change meanwhile; a session is used by one thread at
+   a time. */
 typedef struct _engine_session_t engine_session_t;
 
 /* NULL when memory runs out. */
