@@ -146,9 +146,12 @@ int cmd_check(const args_t *args)
         }
         char **row_standards = own ? own : standards;
         size_t row_count = own ? own_count : standard_count;
+        /* One session per bundle: its standards share checks (extends,
+           maps_to), evaluated once. NULL (out of memory) fails each below. */
+        engine_session_t *session = engine_session_new(bundle);
         for (size_t s = 0; s < row_count && rc == EXIT_DONE; s++) {
             const catalog_t *catalog = catalog_set_find(catalogs, row_standards[s]);
-            assessment_t *assessment = catalog ? engine_assess(catalog, bundle) : NULL;
+            assessment_t *assessment = catalog ? engine_session_assess(session, catalog) : NULL;
             cJSON *document = assessment ? assessment_to_json(assessment) : NULL;
             if (!document) {
                 fprintf(stderr, "assay %s: %s: %s: cannot assess (out of memory)\n",
@@ -159,6 +162,7 @@ int cmd_check(const args_t *args)
             cJSON_Delete(document);
             assessment_destroy(&assessment);
         }
+        engine_session_destroy(&session);
         free_list(own, own_count);
         bundle_destroy(&bundle);
     }

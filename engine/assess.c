@@ -11,6 +11,7 @@
 #include "assessment.h"
 #include "date.h"
 #include "expr.h"
+#include "session.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -29,10 +30,7 @@ typedef struct {
 
 typedef struct {
     assessment_t *assessment;
-    eval_t *eval;
-    size_t item_count;
-    size_t *evidence_buffer;
-    size_t *expired_buffer;
+    engine_session_t *session;  /* evaluates each check once per bundle (session.h) */
     catalog_state_t main;
     catalog_state_t *targets;
     size_t target_count;
@@ -76,16 +74,17 @@ static applicability_t applicability(context_t *ctx, catalog_state_t *state, siz
             state->error_source[index] = state->error_source[entry->parent];
     }
     if (result == APP_YES && entry->clause->applies_if) {
-        eval_begin(ctx->eval, false);
-        int r = eval_test(ctx->eval, entry->clause->applies_if);
+        const char *error = NULL;
+        bool oom = false;
+        int r = session_test(ctx->session, entry->clause->applies_if, &error, &oom);
         if (r < 0) {
-            if (eval_out_of_memory(ctx->eval))
+            if (oom)
                 ctx->oom = true;
-            size_t size = strlen(eval_error(ctx->eval)) + strlen(entry->clause->id) + 40;
+            size_t size = strlen(error) + strlen(entry->clause->id) + 40;
             state->errors[index] = malloc(size);
             if (state->errors[index])
                 snprintf(state->errors[index], size, "applies_if of clause %s: %s", entry->clause->id,
-                         eval_error(ctx->eval));
+                         error);
             state->error_source[index] = (long) index;
             result = APP_ERROR;
         } else if (r == 0)
@@ -116,8 +115,10 @@ static bool add_indices(context_t *ctx, const size_t *values, size_t count, size
     return true;
 }
 
-/* Evaluate one check. With `result` given, the message and explanation
-   are recorded (the assessed catalog); mapping targets only need status. */
+/* One check, once its clause applies to the unit. With `result` given,
+   the message and explanation are recorded (the assessed catalog);
+   mapping targets only need status. The evaluation itself is the
+   session's, done once per bundle whichever catalog asks first. */
 static check_status_t run_check(context_t *ctx, catalog_state_t *state, size_t clause,
                                 const check_t *check, check_result_t *result)
 {
@@ -130,41 +131,25 @@ static check_status_t run_check(context_t *ctx, catalog_state_t *state, size_t c
             result->message = strdup(message ? message : "applies_if failed");
         return CHECK_ERROR;
     }
-    if (check->applies_if) {
-        eval_begin(ctx->eval, false);
-        int r = eval_test(ctx->eval, check->applies_if);
-        if (r == 0)
-            return CHECK_NOT_APPLICABLE;
-        if (r < 0) {
-            if (eval_out_of_memory(ctx->eval))
+    const check_outcome_t *outcome = session_check(ctx->session, check);
+    if (!outcome || outcome->oom) {
+        ctx->oom = true;
+        return CHECK_ERROR;
+    }
+    if (result) {
+        if (outcome->message)
+            result->message = strdup(outcome->message);
+        if (outcome->explained) {
+            if (!add_indices(ctx, outcome->evidence, outcome->evidence_count,
+                             &result->evidence_offset)
+                || !add_indices(ctx, outcome->expired, outcome->expired_count,
+                                &result->expired_offset))
                 ctx->oom = true;
-            if (result) {
-                size_t size = strlen(eval_error(ctx->eval)) + 16;
-                result->message = malloc(size);
-                if (result->message)
-                    snprintf(result->message, size, "applies_if: %s", eval_error(ctx->eval));
-            }
-            return CHECK_ERROR;
+            result->evidence_count = outcome->evidence_count;
+            result->expired_count = outcome->expired_count;
         }
     }
-    eval_begin(ctx->eval, result != NULL);
-    int r = eval_test(ctx->eval, check->expr);
-    check_status_t status = r < 0 ? CHECK_ERROR : r ? CHECK_PASS : CHECK_FAIL;
-    if (r < 0 && eval_out_of_memory(ctx->eval))
-        ctx->oom = true;
-    if (result) {
-        if (r < 0)
-            result->message = strdup(eval_error(ctx->eval));
-        size_t evidence_count = 0, expired_count = 0;
-        eval_explain(ctx->eval, status == CHECK_PASS, ctx->evidence_buffer, &evidence_count,
-                     ctx->expired_buffer, &expired_count);
-        if (!add_indices(ctx, ctx->evidence_buffer, evidence_count, &result->evidence_offset)
-            || !add_indices(ctx, ctx->expired_buffer, expired_count, &result->expired_offset))
-            ctx->oom = true;
-        result->evidence_count = evidence_count;
-        result->expired_count = expired_count;
-    }
-    return status;
+    return outcome->status;
 }
 
 /* Level and status of a clause with checks, from its checks' statuses. */
@@ -349,22 +334,27 @@ assessment_t *engine_assess(const catalog_t *catalog, const bundle_t *bundle)
 {
     if (!catalog || !bundle)
         return NULL;
+    engine_session_t *session = engine_session_new(bundle);
+    assessment_t *a = session ? engine_session_assess(session, catalog) : NULL;
+    engine_session_destroy(&session);
+    return a;
+}
+
+assessment_t *engine_session_assess(engine_session_t *session, const catalog_t *catalog)
+{
+    if (!session || !catalog)
+        return NULL;
+    const bundle_t *bundle = session_bundle(session);
     assessment_t *a = calloc(1, sizeof *a);
-    context_t ctx = { .assessment = a };
+    context_t ctx = { .assessment = a, .session = session };
     if (!a)
         return NULL;
     a->catalog = catalog;
     size_t n = catalog->eff_count;
     for (size_t i = 0; i < n; i++)
         a->check_count += catalog->eff[i].check_count;
-    size_t items = bundle->item_count ? bundle->item_count : 1;
-    ctx.item_count = bundle->item_count;
-    ctx.eval = eval_new(bundle);
-    ctx.evidence_buffer = malloc(items * sizeof *ctx.evidence_buffer);
-    ctx.expired_buffer = malloc(items * sizeof *ctx.expired_buffer);
     a->checks = calloc(a->check_count ? a->check_count : 1, sizeof *a->checks);
-    bool ok = copy_bundle(a, bundle) && ctx.eval && ctx.evidence_buffer && ctx.expired_buffer
-              && a->checks && state_init(&ctx.main, catalog);
+    bool ok = copy_bundle(a, bundle) && a->checks && state_init(&ctx.main, catalog);
     a->clauses = ctx.main.results;
 
     /* clauses with checks, in catalog order */
@@ -414,9 +404,6 @@ assessment_t *engine_assess(const catalog_t *catalog, const bundle_t *bundle)
     for (size_t i = 0; i < ctx.target_count; i++)
         state_free(&ctx.targets[i]);
     free(ctx.targets);
-    free(ctx.evidence_buffer);
-    free(ctx.expired_buffer);
-    eval_destroy(&ctx.eval);
     if (!ok || ctx.oom)
         assessment_destroy(&a);
     return a;

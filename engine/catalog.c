@@ -1085,8 +1085,10 @@ int catalog_set_add(catalog_set_t *self, const char *origin, const char *text, s
     }
     /* Any link may point into a catalog about to be replaced: fall back to
        unlinked lists everywhere; catalog_set_link rebuilds them. */
-    for (size_t i = 0; i < self->count; i++)
+    for (size_t i = 0; i < self->count; i++) {
         eff_build_own(self->catalogs[i]);
+        catalog_unshare_checks(self->catalogs[i]);
+    }
     bool found;
     long index = set_index(self, catalog->id, &found);
     if (found)
@@ -1252,6 +1254,7 @@ int catalog_set_link(catalog_set_t *self, diag_list_t *diags)
     if (!state)
         return -1;
     size_t errors = 0;
+    catalog_share_checks(self->catalogs, self->count);
     for (size_t i = 0; i < self->count; i++)
         errors += link_one(self, i, state, diags);
     /* mappings after every list is final, since targets index into them */

@@ -126,6 +126,28 @@ typedef struct _assessment_t assessment_t;
    needs from the bundle (which may be destroyed first) but points into
    the catalog, whose set must outlive it and not change meanwhile. */
 assessment_t *engine_assess(const catalog_t *catalog, const bundle_t *bundle);
+
+/* An evaluation session: one bundle assessed against several catalogs.
+   Within a job the same check comes up more than once (a catalog that
+   extends another inherits its checks; maps_to evaluates another
+   catalog's clauses), and what a check gives on a bundle does not depend
+   on the catalog, so a session evaluates each check once and the
+   catalogs assessed through it share the outcome (so do checks of
+   different catalogs with the same rule). Results are byte-identical to
+   engine_assess. The bundle, and the catalog sets of the catalogs
+   assessed (outcomes are keyed by their checks), must outlive the
+   session and not change meanwhile; a session is used by one thread at
+   a time. */
+typedef struct _engine_session_t engine_session_t;
+
+/* NULL when memory runs out. */
+engine_session_t *engine_session_new(const bundle_t *bundle);
+void engine_session_destroy(engine_session_t **self_p);
+/* engine_assess through the session: same contract, same result. */
+assessment_t *engine_session_assess(engine_session_t *self, const catalog_t *catalog);
+/* Checks and applies_if expressions evaluated so far, and uses answered
+   from what the session kept (for tests and benchmarks). */
+void engine_session_counts(const engine_session_t *self, size_t *evaluated, size_t *reused);
 void assessment_destroy(assessment_t **self_p);
 
 double assessment_maturity(const assessment_t *self);       /* 0..5, 2 decimals */

@@ -36,6 +36,8 @@ struct _eval_t {
     uint8_t *marks;
     size_t *touched;
     size_t touched_count;
+    uint64_t *touched_bits;     /* a bit per marked item, so explanations list them in
+                                   order without sorting or scanning every mark */
     bool record;
     bool failed;
     bool oom;
@@ -73,8 +75,10 @@ static inline void mark_item(eval_t *self, const item_t *item, uint8_t flags)
     if (!self->record)
         return;
     size_t index = item->index;
-    if (!self->marks[index])
+    if (!self->marks[index]) {
         self->touched[self->touched_count++] = index;
+        self->touched_bits[index >> 6] |= (uint64_t) 1 << (index & 63);
+    }
     self->marks[index] |= flags;
 }
 

@@ -22,7 +22,8 @@ eval_t *eval_new(const bundle_t *bundle)
     size_t count = bundle->item_count ? bundle->item_count : 1;
     self->marks = calloc(count, 1);
     self->touched = calloc(count, sizeof *self->touched);
-    if (!self->marks || !self->touched) {
+    self->touched_bits = calloc((count + 63) / 64, sizeof *self->touched_bits);
+    if (!self->marks || !self->touched || !self->touched_bits) {
         eval_destroy(&self);
         return NULL;
     }
@@ -44,6 +45,7 @@ void eval_destroy(eval_t **self_p)
     }
     free(self->marks);
     free(self->touched);
+    free(self->touched_bits);
     free(self);
     *self_p = NULL;
 }
@@ -58,8 +60,10 @@ void eval_begin(eval_t *self, bool record)
     }
     if (self->chunks)
         self->chunks->used = 0;
-    for (size_t i = 0; i < self->touched_count; i++)
+    for (size_t i = 0; i < self->touched_count; i++) {
         self->marks[self->touched[i]] = 0;
+        self->touched_bits[self->touched[i] >> 6] = 0;
+    }
     self->touched_count = 0;
     self->record = record;
     self->failed = false;
@@ -118,17 +122,17 @@ void *arena_alloc_slow(eval_t *self, size_t size)
     return block;
 }
 
-/* The touched items in ascending index order, into `out`. Marks are
-   indexed by item, so with many touched items a scan of the mark array
-   beats sorting; a few are insertion-sorted. */
+/* The touched items in ascending index order, into `out`. With many
+   touched items the bit set lists them in order (a word per 64 items, a
+   step per item); a few are insertion-sorted. */
 static size_t touched_sorted(const eval_t *self, size_t *out)
 {
     size_t n = self->touched_count;
     if (n > 16) {
-        size_t k = 0;
-        for (size_t i = 0; i < self->bundle->item_count; i++)
-            if (self->marks[i])
-                out[k++] = i;
+        size_t k = 0, words = (self->bundle->item_count + 63) / 64;
+        for (size_t w = 0; w < words; w++)
+            for (uint64_t bits = self->touched_bits[w]; bits; bits &= bits - 1)
+                out[k++] = w * 64 + (size_t) __builtin_ctzll(bits);
         return k;
     }
     for (size_t i = 0; i < n; i++) {
@@ -165,10 +169,12 @@ void eval_explain(const eval_t *self, bool pass, size_t *evidence, size_t *evide
         if (take)
             evidence[n++] = index;
     }
+    /* n == 0: nothing was written, `evidence` still holds every touched
+       item in order, and a candidate is always touched */
     if (!pass && n == 0 && any_candidate)
-        for (size_t i = 0; i < self->bundle->item_count; i++)
-            if (self->marks[i] & MARK_CANDIDATE)
-                evidence[n++] = i;
+        for (size_t i = 0; i < count; i++)
+            if (self->marks[evidence[i]] & MARK_CANDIDATE)
+                evidence[n++] = evidence[i];
     *evidence_count = n;
     *expired_count = e;
 }

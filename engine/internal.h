@@ -24,7 +24,9 @@ extern const char *const evidence_types[];
 typedef enum { SEVERITY_MAJOR, SEVERITY_MINOR, SEVERITY_OBSERVATION } severity_t;
 typedef enum { CLAUSE_REQUIREMENT, CLAUSE_GUIDANCE, CLAUSE_CONTROL } clause_kind_t;
 
-typedef struct {
+typedef struct check_s check_t;
+
+struct check_s {
     char *id;
     char *text;
     int level;                  /* 1..5 */
@@ -32,7 +34,11 @@ typedef struct {
     expr_t *applies_if;         /* NULL: always applies */
     expr_t *expr;
     const cJSON *json;          /* its source, kept by the catalog for display */
-} check_t;
+    /* The first check of the set with the same applies_if and expr JSON
+       (itself if none), which evaluates the same on any bundle: sessions
+       key outcomes by it. Set by catalog_set_link, NULL until then. */
+    const check_t *shared;
+};
 
 typedef struct {
     char *id;
@@ -101,6 +107,13 @@ struct _catalog_t {
     size_t eff_count;
     const catalog_t *base;      /* resolved extends */
 };
+
+/* Point every check of `catalogs` at the first check among them with
+   the same rule (check_t.shared; catalog_share.c). Without memory, none
+   is shared. */
+void catalog_share_checks(catalog_t *const *catalogs, size_t count);
+/* Forget the catalog's sharing (before a catalog of its set is replaced). */
+void catalog_unshare_checks(catalog_t *catalog);
 
 /* Declared type of KIND in any catalog of the set, or NULL. */
 const char *catalog_set_kind_type(const catalog_set_t *self, const char *kind);

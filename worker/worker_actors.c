@@ -44,6 +44,14 @@ void worker_evaluate(const catalog_set_t *catalogs, worker_task_t *task)
         return;
     }
     diag_list_destroy(&diags);
+    /* One session for the bundle: the standards of a job share checks
+       (extends, maps_to), which it then evaluates once. */
+    engine_session_t *session = engine_session_new(bundle);
+    if (!session) {
+        fail(task, "out of memory while evaluating");
+        bundle_destroy(&bundle);
+        return;
+    }
     char *standards = strdup(task->standards), *cursor = standards, *id;
     while ((id = strsep(&cursor, ",")) && !task->error) {
         const catalog_t *catalog = catalog_set_find(catalogs, id);
@@ -53,12 +61,13 @@ void worker_evaluate(const catalog_set_t *catalogs, worker_task_t *task)
             fail(task, text);
             break;
         }
-        assessment_t *assessment = engine_assess(catalog, bundle);
+        assessment_t *assessment = engine_session_assess(session, catalog);
         if (!assessment || !worker_db_stage(task, assessment))
             fail(task, "out of memory while evaluating");
         assessment_destroy(&assessment);
     }
     free(standards);
+    engine_session_destroy(&session);
     bundle_destroy(&bundle);
 }
 

@@ -1,9 +1,10 @@
 /*  test_engine_assess.c - scoring and the result document: clause levels,
     nonconformity severities, readiness, not_applicable handling, heading
     aggregation, weighted means and their printing, explanations, errors,
-    mappings, extends, determinism, and a speed check.
+    mappings, extends, determinism, evaluation sessions, and a speed check.
 */
 #include "engine_test.h"
+#include "session.h"
 
 #include <time.h>
 
@@ -474,6 +475,132 @@ static void test_extends_assessment(void **state)
     catalog_set_destroy(&set);
 }
 
+/* Assess `id` through the session and alone; the documents must match. */
+static void assert_session_matches(engine_session_t *session, const catalog_set_t *set,
+                                   const char *id, const bundle_t *bundle)
+{
+    const catalog_t *catalog = catalog_set_find(set, id);
+    assessment_t *shared = engine_session_assess(session, catalog);
+    assessment_t *alone = engine_assess(catalog, bundle);
+    assert_non_null(shared);
+    assert_non_null(alone);
+    char *texts[2];
+    for (int k = 0; k < 2; k++) {
+        cJSON *json = assessment_to_json(k ? alone : shared);
+        texts[k] = cJSON_PrintUnformatted(json);
+        cJSON_Delete(json);
+    }
+    assert_string_equal(texts[0], texts[1]);
+    free(texts[0]);
+    free(texts[1]);
+    assessment_destroy(&shared);
+    assessment_destroy(&alone);
+}
+
+static void assert_counts(const engine_session_t *session, size_t evaluated, size_t reused)
+{
+    size_t e = 0, r = 0;
+    engine_session_counts(session, &e, &r);
+    if (e != evaluated || r != reused)
+        fail_msg("session counts: %zu evaluated, %zu reused; expected %zu, %zu", e, r, evaluated,
+                 reused);
+}
+
+/* A session evaluates each check once per bundle: an extending catalog
+   reuses its base's checks, mapping targets reuse the target catalog's,
+   a clause's applies_if is evaluated once, and a catalog assessed again
+   evaluates nothing; every document is the one engine_assess gives. */
+static void test_session_shares_checks(void **state)
+{
+    const char *ext = CATALOG_HEAD("ext-1", "\"extends\": \"ctl-1\", \"kinds\": {}, ")
+        "\"clauses\": ["
+        CLAUSE("5.1", "\"5\"", 1, CHECK("5.1/ext", 1, "minor", "{\"some\": [{\"evidence\": \"rec\"}, true]}")) ","
+        "{\"id\": \"5.2\", \"title\": \"t\", \"parent\": \"5\", \"kind\": \"requirement\", \"inherit_checks\": true,"
+        " \"checks\": [" CHECK("5.2/ext", 2, "minor", "false") "]},"
+        CLAUSE("5.3", "\"5\"", 1, CHECK("5.3/a", 1, "major", "true"))
+        "]}";
+    catalog_set_t *set = make_set(ext, controls, guidance, NULL);
+    bundle_t *bundle = make_bundle(default_bundle, set);
+    engine_session_t *session = engine_session_new(bundle);
+    assert_non_null(session);
+    assert_counts(session, 0, 0);
+    assert_session_matches(session, set, "ctl-1", bundle);     /* 5.1/p, 5.2/d */
+    assert_counts(session, 2, 0);
+    assert_session_matches(session, set, "ext-1", bundle);     /* 5.2/d inherited */
+    assert_counts(session, 5, 1);
+    assert_session_matches(session, set, "guide-1", bundle);   /* 5.1/p, 5.2/d through maps_to */
+    assert_counts(session, 5, 3);
+    assert_session_matches(session, set, "ctl-1", bundle);
+    assert_counts(session, 5, 5);
+    engine_session_destroy(&session);
+    assert_null(session);
+    bundle_destroy(&bundle);
+    catalog_set_destroy(&set);
+
+    /* a mapping target whose clause does not apply: the clause's applies_if
+       is kept too, and a check below a clause that does not apply is never
+       evaluated */
+    const char *gated =
+        CATALOG_HEAD("ctl-2", KINDS)
+        "\"clauses\": ["
+        HEADING("6", "null") ","
+        "{\"id\": \"6.1\", \"title\": \"t\", \"parent\": \"6\", \"kind\": \"control\","
+        " \"applies_if\": {\"var\": \"$unit.attributes.sterile\"},"
+        " \"checks\": [" CHECK("6.1/d", 1, "major", "{\"some\": [{\"evidence\": \"doc\"}, true]}") "]},"
+        CLAUSE("7", "null", 1, CHECK("7/d", 1, "major", "{\"some\": [{\"evidence\": \"doc\"}, true]}"))
+        "]}";
+    const char *guide =
+        "{\"assay\": \"catalog/1\", \"id\": \"guide-2\", \"standard\": \"G\", \"edition\": \"1\", \"title\": \"Guide\","
+        " \"certifiable\": false, \"levels\": [\"0\", \"1\", \"2\", \"3\", \"4\", \"5\"], \"kinds\": {},"
+        " \"clauses\": ["
+        "  {\"id\": \"A.1\", \"title\": \"t\", \"parent\": null, \"kind\": \"guidance\","
+        "   \"maps_to\": [\"ctl-2:6.1\", \"ctl-2:6\", \"ctl-2:7\"]}"
+        " ]}";
+    set = make_set(guide, gated, NULL);
+    bundle = make_bundle(default_bundle, set);
+    session = engine_session_new(bundle);
+    assert_session_matches(session, set, "guide-2", bundle);   /* 6.1's applies_if, 7/d */
+    assert_counts(session, 2, 0);
+    assert_session_matches(session, set, "ctl-2", bundle);
+    assert_counts(session, 2, 2);
+    engine_session_destroy(&session);
+    bundle_destroy(&bundle);
+    catalog_set_destroy(&set);
+
+    /* checks with the same rule (applies_if and expr), in one catalog or
+       two, are evaluated once; unshared, once each; the same documents */
+    const char *rule = "{\"some\": [{\"evidence\": \"doc\"}, {\"==\": [{\"var\": \"status\"}, \"approved\"]}]}";
+    char *first = malloc(4096), *second = malloc(4096);
+    snprintf(first, 4096, "%s\"clauses\": [%s, %s]}", CATALOG_HEAD("dup-1", KINDS),
+             CLAUSE("1", "null", 1, CHECK("1/a", 1, "major", "%s")),
+             CLAUSE("2", "null", 1, CHECK("2/a", 2, "minor", "%s") "," CHECK("2/b", 1, "major", "true")));
+    snprintf(second, 4096, first, rule, rule);
+    snprintf(first, 4096, "%s\"clauses\": [%s]}", CATALOG_HEAD("dup-2", KINDS),
+             CLAUSE("9", "null", 1, CHECK("9/a", 3, "minor", "%s")));
+    char *third = malloc(4096);
+    snprintf(third, 4096, first, rule);
+    set = make_set(second, third, NULL);
+    bundle = make_bundle(default_bundle, set);
+    session = engine_session_new(bundle);
+    assert_session_matches(session, set, "dup-1", bundle);     /* 1/a (and 2/a), 2/b */
+    assert_counts(session, 2, 1);
+    assert_session_matches(session, set, "dup-2", bundle);     /* 9/a is 1/a's rule */
+    assert_counts(session, 2, 2);
+    engine_session_destroy(&session);
+    session = engine_session_new(bundle);
+    session_share_rules(session, false);
+    assert_session_matches(session, set, "dup-1", bundle);
+    assert_counts(session, 3, 0);
+    assert_session_matches(session, set, "dup-2", bundle);
+    assert_counts(session, 4, 0);
+    engine_session_destroy(&session);
+    bundle_destroy(&bundle);
+    catalog_set_destroy(&set);
+    free(first);
+    free(second);
+    free(third);
+}
+
 /* ~100 clauses, ~50 items, 200 rounds: a smoke run of the evaluator at
    size that also prints its speed. */
 /* The stored outcome gives back the same document with the catalog it was
@@ -602,6 +729,7 @@ int main(void)
         cmocka_unit_test(test_mappings),
         cmocka_unit_test(test_mappings_not_applicable),
         cmocka_unit_test(test_extends_assessment),
+        cmocka_unit_test(test_session_shares_checks),
         cmocka_unit_test(test_outcome_round_trip),
         cmocka_unit_test(test_speed),
     };

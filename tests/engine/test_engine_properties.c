@@ -14,8 +14,12 @@
                       from a re-parsed bundle, from a re-serialized bundle,
                       with a catalog set compiled again in another order,
                       from its stored outcome read back against the catalog
-                      (what the broker serves), and the result survives a
-                      JSON round trip unchanged
+                      (what the broker serves), through an evaluation
+                      session shared with every other catalog (each of
+                      those as it gives alone too), with every check
+                      evaluated for itself (no outcome shared between
+                      checks of the same rule), and the result
+                      survives a JSON round trip unchanged
       explanations    every `evidence` and `expired` id of every check and
                       every finding's `evidence` is an item of the bundle;
                       `expired` names only items whose `expires` is before
@@ -45,6 +49,7 @@
     before the test fails, so one run shows every broken property.
 */
 #include "engine_test.h"
+#include "session.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -333,6 +338,19 @@ static const cJSON *result_clause(const cJSON *result, const char *id)
 
 /* ---- determinism ------------------------------------------------------- */
 
+/* `catalog` on its own, without sharing outcomes between checks of the
+   same rule: what a shared session must give. */
+static assessment_t *assess_unshared(const catalog_t *catalog, const bundle_t *bundle)
+{
+    engine_session_t *session = engine_session_new(bundle);
+    if (!session)
+        return NULL;
+    session_share_rules(session, false);
+    assessment_t *assessment = engine_session_assess(session, catalog);
+    engine_session_destroy(&session);
+    return assessment;
+}
+
 static void test_determinism(void **state)
 {
     catalog_set_t *again = compile_set(true);
@@ -358,11 +376,47 @@ static void test_determinism(void **state)
             }
             assessment_t *first = engine_assess(catalog, parsed);
             assessment_t *second = engine_assess(catalog, parsed);
+            /* one session shared by every catalog of the set, this one
+               last (so it finds what the others evaluated), each of the
+               others as it is alone, every check_t evaluated for itself */
+            char *texts[9];
+            texts[7] = NULL;
+            texts[8] = NULL;
+            assessment_t *unshared = assess_unshared(catalog, parsed);
+            if (unshared)
+                print_and_free(assessment_to_json(unshared), &texts[8]);
+            assessment_destroy(&unshared);
+            engine_session_t *session = engine_session_new(parsed);
+            if (!session)
+                PROP_FAIL("%s: %s: no session", catalog_id(catalog), id);
+            for (size_t k = catalog_set_size(set); session && k-- > 0;) {
+                const catalog_t *each = catalog_set_at(set, k);
+                if (each == catalog)
+                    continue;
+                assessment_t *shared = engine_session_assess(session, each);
+                assessment_t *alone = assess_unshared(each, parsed);
+                char *pair[2] = { NULL, NULL };
+                if (shared)
+                    print_and_free(assessment_to_json(shared), &pair[0]);
+                if (alone)
+                    print_and_free(assessment_to_json(alone), &pair[1]);
+                if (!pair[0] || !pair[1] || strcmp(pair[0], pair[1]) != 0)
+                    PROP_FAIL("%s: %s: %s differs in a shared session", catalog_id(catalog), id,
+                              catalog_id(each));
+                free(pair[0]);
+                free(pair[1]);
+                assessment_destroy(&shared);
+                assessment_destroy(&alone);
+            }
+            assessment_t *shared = session ? engine_session_assess(session, catalog) : NULL;
+            if (shared)
+                print_and_free(assessment_to_json(shared), &texts[7]);
+            assessment_destroy(&shared);
+            engine_session_destroy(&session);
             bundle_destroy(&parsed);
             cJSON *json = assessment_to_json(first);
             char *reference = cJSON_PrintUnformatted(json);
             cJSON_Delete(json);
-            char *texts[7];
             print_and_free(assessment_to_json(first), &texts[0]);
             print_and_free(assessment_to_json(second), &texts[1]);
             /* stored as an outcome, read back with the catalog */
@@ -395,9 +449,10 @@ static void test_determinism(void **state)
             print_and_free(round_trip, &texts[5]);
             static const char *const how[] = {
                 "to_json again", "second assessment", "bundle re-parsed", "bundle re-serialized",
-                "catalogs recompiled", "result re-parsed", "stored outcome read back"
+                "catalogs recompiled", "result re-parsed", "stored outcome read back",
+                "shared session", "rules unshared"
             };
-            for (int k = 0; k < 7; k++) {
+            for (int k = 0; k < 9; k++) {
                 if (!texts[k] || strcmp(texts[k], reference) != 0)
                     PROP_FAIL("%s: %s: result differs (%s)", catalog_id(catalog), id, how[k]);
                 free(texts[k]);
@@ -408,7 +463,7 @@ static void test_determinism(void **state)
         }
     }
     catalog_set_destroy(&again);
-    printf("determinism: %zu units x 7 ways, over %zu catalogs\n", assessed, catalog_set_size(set));
+    printf("determinism: %zu units x 9 ways, over %zu catalogs\n", assessed, catalog_set_size(set));
     assert_no_failures("determinism");
 }
 
