@@ -44,8 +44,13 @@ wait_for 60 bash -c "[[ \$($STACK psql -XAtq -c \"SELECT count(*) FROM jobs WHER
   fail "the retried dead letters did not run their attempts again"
 
 log "assay cancel stops the queued jobs of a batch"
-"$STACK" kill-worker 1 >&2
-"$STACK" kill-worker 2 >&2
+# Stopped (not killed) workers say goodbye, so the broker has no one to
+# lease to; with killed ones it would lease up to their credit before it
+# declared them lost, and those jobs would be running, not queued.
+"$STACK" stop-worker 1 >&2
+"$STACK" stop-worker 2 >&2
+no_workers() { [[ $(assay stats --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["workers"]))') == 0 ]]; }
+wait_for 30 no_workers || fail "the broker still counts workers after both stopped"
 units2=$(generate_units "$UNITS" 62)
 assay submit "$units2" --standard iso13485-2016 --batch to-cancel >/dev/null
 assay cancel to-cancel >"$WORK/cancel.out"
